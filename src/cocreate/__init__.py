@@ -1,0 +1,92 @@
+"""cocreate: AI-human co-creation.
+
+The public API::
+
+    import cocreate
+    studio = cocreate.Studio("sqlite:///my.db")
+    work = studio.create_work(domain="image", creator="me", intention="a calm emblem")
+    proposals = work.propose(9)
+    work.choose(proposals[2])
+"""
+
+from ._version import __version__
+from .errors import (
+    ArtifactNotFound,
+    Cancelled,
+    CocreateError,
+    CorruptStorage,
+    ForeignArtifact,
+    InputError,
+    InvalidContent,
+    InvalidGenome,
+    InvalidJudgment,
+    LedgerIntegrityError,
+    MissingExtra,
+    NotFound,
+    NothingToUndo,
+    SchemaOutOfDate,
+    StorageError,
+    UnknownDomain,
+    UnknownPartner,
+    WorkNotFound,
+)
+from .ledger import VerifyReport
+from .model import (
+    Artifact,
+    Creator,
+    Event,
+    Intention,
+    Judgment,
+    JudgmentKind,
+    Operator,
+    Origin,
+    PartnerInfo,
+    Recipe,
+)
+from .partners import Partner
+from .proposing import Candidate, Feedback, Pick, ProposalContext, Strategy
+from .session import Studio, Work
+from .state import History, HistoryNode
+
+__all__ = [
+    "Artifact",
+    "ArtifactNotFound",
+    "Cancelled",
+    "Candidate",
+    "CocreateError",
+    "CorruptStorage",
+    "Creator",
+    "Event",
+    "Feedback",
+    "ForeignArtifact",
+    "History",
+    "HistoryNode",
+    "InputError",
+    "Intention",
+    "InvalidContent",
+    "InvalidGenome",
+    "InvalidJudgment",
+    "Judgment",
+    "JudgmentKind",
+    "LedgerIntegrityError",
+    "MissingExtra",
+    "NotFound",
+    "NothingToUndo",
+    "Operator",
+    "Origin",
+    "Partner",
+    "PartnerInfo",
+    "Pick",
+    "ProposalContext",
+    "Recipe",
+    "SchemaOutOfDate",
+    "StorageError",
+    "Strategy",
+    "Studio",
+    "UnknownDomain",
+    "UnknownPartner",
+    "VerifyReport",
+    "Work",
+    "WorkNotFound",
+    "__version__",
+]

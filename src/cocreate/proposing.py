@@ -1,0 +1,173 @@
+"""Choosing what to show: the pool of candidates and the strategy that picks N of them.
+
+Each round, the work builds a *pool* of candidate genomes with its partner's
+operators (variations and crossovers of what the person liked, plus fresh
+ones), describes each as a feature vector, and hands the pool to a
+:class:`Strategy`, which picks the N to show, each with a short, truthful
+reason. Strategies plug in like scikit-learn estimators: hyper-parameters in
+``__init__``, deterministic given the context's generator.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .model import Genome, Intention, Operator
+
+
+@dataclass
+class Candidate:
+    """A genome the partner could show, not yet rendered at full size."""
+
+    genome: Genome
+    operator: Operator
+    parents: tuple[str, ...]
+    seed: int
+    strength: float | None = None
+    features: np.ndarray | None = None
+    note: str = ""  # what the operator did, for the reason shown
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One preference read from a judgment: ``winner`` over ``loser``."""
+
+    winner: str
+    loser: str
+    weight: float
+    work_id: str
+    source: str  # the judgment kind or "edit"
+
+
+@dataclass(frozen=True)
+class Rating:
+    artifact: str
+    value: float  # 1..5 stars
+    work_id: str
+
+
+@dataclass
+class Feedback:
+    """Everything a creator has taught about their taste in one domain.
+
+    Preferences come from every work of the creator in the domain (earlier
+    works act as the prior for this one); ``work_id`` names the current work.
+    """
+
+    work_id: str
+    features: dict[str, np.ndarray] = field(default_factory=dict)
+    comparisons: list[Comparison] = field(default_factory=list)
+    ratings: list[Rating] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.comparisons) + len(self.ratings)
+
+
+@dataclass
+class ProposalContext:
+    """What a strategy knows when it picks the N to show."""
+
+    work_id: str
+    creator: str
+    domain: str
+    intention: Intention
+    round: int
+    n: int
+    surprise: float  # 0 = more of what I like ... 1 = what I would never pick
+    feedback: Feedback
+    seen: np.ndarray  # features of everything already shown in this work, shape (k, d)
+    rng: np.random.Generator
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One candidate chosen to be shown."""
+
+    index: int  # into the pool
+    reason: str
+    score: float | None = None  # predicted appeal, if the strategy has a model
+    predicted: bool = False  # the strategy's guess of what the person will choose
+
+
+class Strategy(ABC):
+    """Picks N of a pool; see the module docstring."""
+
+    @abstractmethod
+    def select(self, pool: Sequence[Candidate], context: ProposalContext) -> list[Pick]:
+        """Return ``context.n`` distinct picks (fewer only if the pool is smaller)."""
+
+
+def farthest_first(
+    features: np.ndarray, k: int, start: Sequence[int] = (), avoid: np.ndarray | None = None
+) -> list[int]:
+    """Greedy max-min diversity: indices of ``k`` rows far from each other and from ``avoid``."""
+    count = len(features)
+    if count == 0 or k <= 0:
+        return []
+    chosen = list(dict.fromkeys(start))[:k]
+    nearest = np.full(count, np.inf)
+    anchors = [features[i] for i in chosen]
+    if avoid is not None and len(avoid):
+        anchors.extend(avoid)
+    for a in anchors:
+        nearest = np.minimum(nearest, np.linalg.norm(features - a, axis=1))
+    if not chosen and not anchors:
+        chosen.append(0)
+        nearest = np.linalg.norm(features - features[0], axis=1)
+    while len(chosen) < min(k, count):
+        masked = nearest.copy()
+        masked[chosen] = -1.0
+        i = int(np.argmax(masked))
+        chosen.append(i)
+        nearest = np.minimum(nearest, np.linalg.norm(features - features[i], axis=1))
+    return chosen
+
+
+def describe_candidate(c: Candidate, parent_labels: dict[str, str]) -> str:
+    """A truthful one-line account of how a candidate was made."""
+    names = [parent_labels.get(p, p[:8]) for p in c.parents]
+    if c.operator is Operator.FRESH:
+        return "a fresh direction, unrelated to anything so far"
+    if c.operator is Operator.VARY:
+        size = "small" if (c.strength or 0) < 0.34 else "bold" if (c.strength or 0) > 0.66 else ""
+        return f"a {size + ' ' if size else ''}variation of {names[0]}"
+    if c.operator is Operator.CROSS:
+        return f"a cross of {names[0]} and {names[1]}"
+    if c.operator is Operator.INTERPOLATE:
+        return f"an in-between of {names[0]} and {names[1]}"
+    if c.operator is Operator.ADOPT:
+        return f"built from {names[0]}" if names else "built from your material"
+    return c.note or str(c.operator)
+
+
+class DiverseStrategy(Strategy):
+    """No taste model: mostly children of what was liked, spread far apart.
+
+    The share of fresh candidates grows with the surprise dial. This is the
+    model-free baseline (Picbreeder-like interactive evolution).
+    """
+
+    def select(self, pool: Sequence[Candidate], context: ProposalContext) -> list[Pick]:
+        n = min(context.n, len(pool))
+        feats = (
+            np.stack([np.asarray(c.features, float) for c in pool]) if pool else np.empty((0, 0))
+        )
+        kids = [i for i, c in enumerate(pool) if c.operator is not Operator.FRESH]
+        fresh = [i for i, c in enumerate(pool) if c.operator is Operator.FRESH]
+        want_fresh = n if not kids else round(n * (0.15 + 0.7 * context.surprise))
+        want_fresh = min(max(want_fresh, 0), len(fresh))
+        want_kids = min(n - want_fresh, len(kids))
+        want_fresh = n - want_kids
+        picks: list[int] = []
+        if want_kids:
+            sub = farthest_first(feats[kids], want_kids)
+            picks += [kids[i] for i in sub]
+        if want_fresh:
+            seen = context.seen if len(context.seen) else None
+            sub = farthest_first(feats[fresh], want_fresh, avoid=seen)
+            picks += [fresh[i] for i in sub]
+        return [Pick(index=i, reason="") for i in picks]

@@ -1,0 +1,229 @@
+"""The SQL storage: SQLite (the embedded default) and PostgreSQL, through SQLAlchemy.
+
+Appends are serialised across processes: on SQLite by ``BEGIN IMMEDIATE``
+(the database write lock) with WAL journaling and ``synchronous=FULL``, so a
+committed event survives a crash; on PostgreSQL by a row lock on the ledger
+head. Reads on SQLite use a separate engine with deferred transactions, so
+they never wait for a writer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from ..errors import CorruptStorage, MissingExtra, SchemaOutOfDate, StorageError
+from ..ledger import VerifyReport, canonical, event_hash, verify_rows
+from ..model import Event, NewEvent
+from . import schema
+from .base import Storage
+
+
+def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout = 60000")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.close()
+
+
+def _engine(url: URL, *, immediate: bool = False) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+        sa_event.listen(engine, "connect", _sqlite_pragmas)
+
+        @sa_event.listens_for(engine, "begin")
+        def _begin(conn: sa.Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    if url.get_backend_name() == "postgresql":
+        if url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        try:
+            return sa.create_engine(url, pool_pre_ping=True)
+        except ModuleNotFoundError:
+            raise MissingExtra(
+                "PostgreSQL storage needs the 'psycopg' package, which is not installed. "
+                "Install it with: pip install 'cocreate[postgres]'"
+            ) from None
+    return sa.create_engine(url)
+
+
+def _corrupt_message(url: URL, exc: Exception) -> str:
+    where = url.database if url.get_backend_name() == "sqlite" else url.render_as_string()
+    return f"{where} is not a usable cocreate database: {exc.__class__.__name__}: {exc}"
+
+
+class SQLStorage(Storage):
+    """Storage on a SQLAlchemy database URL (``sqlite:///file.db``, ``postgresql://...``)."""
+
+    def __init__(self, url: str | URL, *, upgrade: bool = False) -> None:
+        self._url = make_url(url) if isinstance(url, str) else url
+        self.url = self._url.render_as_string(hide_password=True)
+        self.dialect = self._url.get_backend_name()
+        if self.dialect == "sqlite" and self._url.database not in (None, "", ":memory:"):
+            Path(self._url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self._writer = _engine(self._url, immediate=True)
+        self._reader = _engine(self._url) if self.dialect == "sqlite" else self._writer
+        self._lock = threading.Lock()  # one appender per process; the database serialises processes
+        self._closed = False
+        try:
+            schema.ensure_current(self._writer, upgrade=upgrade)
+        except (SchemaOutOfDate, StorageError):
+            self.close()
+            raise
+        except (DatabaseError, sqlite3.DatabaseError) as exc:
+            self.close()
+            raise CorruptStorage(_corrupt_message(self._url, exc)) from None
+
+    # -- writing ----------------------------------------------------------------------
+    def append(self, events: Sequence[NewEvent]) -> list[Event]:
+        if not events:
+            return []
+        payloads = [canonical(e.payload) for e in events]  # fail before touching anything
+        with self._lock:
+            try:
+                with self._writer.begin() as conn:
+                    head_q = sa.select(schema.head.c.count, schema.head.c.hash).where(
+                        schema.head.c.id == 1
+                    )
+                    if self.dialect == "postgresql":
+                        head_q = head_q.with_for_update()
+                    row = conn.execute(head_q).one()
+                    seq, prev = int(row[0]), row[1]
+                    rows: list[dict[str, Any]] = []
+                    stored: list[Event] = []
+                    for e, raw in zip(events, payloads, strict=True):
+                        seq += 1
+                        digest = event_hash(seq, e.id, e.work_id, e.kind, e.actor, e.at, raw, prev)
+                        rows.append(
+                            {
+                                "seq": seq,
+                                "id": e.id,
+                                "work_id": e.work_id,
+                                "kind": e.kind,
+                                "actor": e.actor,
+                                "at": e.at,
+                                "payload": raw.decode(),
+                                "prev_hash": prev,
+                                "hash": digest,
+                            }
+                        )
+                        stored.append(
+                            Event(
+                                seq,
+                                e.id,
+                                e.work_id,
+                                e.kind,
+                                e.actor,
+                                e.at,
+                                orjson.loads(raw),
+                                prev,
+                                digest,
+                            )
+                        )
+                        prev = digest
+                    conn.execute(sa.insert(schema.events), rows)
+                    conn.execute(
+                        sa.update(schema.head)
+                        .where(schema.head.c.id == 1)
+                        .values(count=seq, hash=prev)
+                    )
+            except OperationalError as exc:
+                raise StorageError(f"could not append to {self.url}: {exc.orig}") from exc
+        return stored
+
+    # -- reading ----------------------------------------------------------------------
+    def events(
+        self,
+        *,
+        work_id: str | None = None,
+        after: int = 0,
+        kinds: Iterable[str] | None = None,
+        limit: int | None = None,
+    ) -> list[Event]:
+        t = schema.events
+        q = sa.select(
+            t.c.seq,
+            t.c.id,
+            t.c.work_id,
+            t.c.kind,
+            t.c.actor,
+            t.c.at,
+            t.c.payload,
+            t.c.prev_hash,
+            t.c.hash,
+        ).where(t.c.seq > after)
+        if work_id is not None:
+            q = q.where(t.c.work_id == work_id)
+        if kinds is not None:
+            q = q.where(t.c.kind.in_(list(kinds)))
+        q = q.order_by(t.c.seq)
+        if limit is not None:
+            q = q.limit(limit)
+        with self._reader.connect() as conn:
+            result = conn.execute(q).all()
+        loads = orjson.loads
+        try:
+            return [
+                Event(r[0], r[1], r[2], r[3], r[4], r[5], loads(r[6]), r[7], r[8]) for r in result
+            ]
+        except orjson.JSONDecodeError as exc:
+            raise CorruptStorage(
+                f"an event payload in {self.url} is not valid JSON: {exc}"
+            ) from None
+
+    def head(self) -> tuple[int, str]:
+        with self._reader.connect() as conn:
+            row = conn.execute(
+                sa.select(schema.head.c.count, schema.head.c.hash).where(schema.head.c.id == 1)
+            ).one()
+        return int(row[0]), row[1]
+
+    def verify(self) -> VerifyReport:
+        t = schema.events
+        q = sa.select(
+            t.c.seq,
+            t.c.id,
+            t.c.work_id,
+            t.c.kind,
+            t.c.actor,
+            t.c.at,
+            t.c.payload,
+            t.c.prev_hash,
+            t.c.hash,
+        ).order_by(t.c.seq)
+        with self._reader.connect() as conn:
+            if self.dialect == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            # one read transaction: the chain and the head are seen at the same instant
+            with conn.begin():
+                head = conn.execute(
+                    sa.select(schema.head.c.count, schema.head.c.hash).where(schema.head.c.id == 1)
+                ).one()
+                rows = conn.execute(q).tuples().all()
+        return verify_rows(rows, (int(head[0]), head[1]))
+
+    def raw_connection(self) -> sa.Connection:
+        """A connection for maintenance and tests (bypasses the contract)."""
+        return self._writer.connect()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._writer.dispose()
+        if self._reader is not self._writer:
+            self._reader.dispose()
