@@ -227,6 +227,26 @@ class Studio:
         """Forget what ``creator`` taught in ``domain`` (the judgments stay in the ledger)."""
         self._append("", EventKind.TASTE_RESET, _person(creator), {"domain": domain})
 
+    def taste(self, creator: str, domain: str) -> dict[str, Any]:
+        """What the partner has learned of ``creator``'s taste in ``domain``, as a dict."""
+        feedback = self.feedback(creator, domain)
+        profile: dict[str, Any] = {
+            "creator": creator,
+            "domain": domain,
+            "judgments": len(feedback),
+            "comparisons": len(feedback.comparisons),
+            "ratings": len(feedback.ratings),
+            "attunement": self.attunement(creator, domain),
+        }
+        describe = getattr(self.strategy, "describe_taste", None)
+        if describe is not None:
+            names: tuple[str, ...] = ()
+            for cls in partner_registry.for_domain(domain):
+                names = cls.feature_names
+                break
+            profile["summary"] = describe(feedback, names)
+        return profile
+
     def attunement(self, creator: str, domain: str) -> dict[str, Any]:
         """How often the partner foresaw the creator's pick, across their works."""
         states = [self._state(w.id) for w in self.works(creator=creator, domain=domain)]
@@ -727,6 +747,38 @@ class Work:
         if not isinstance(size, int) or not 16 <= size <= 4096:
             raise InputError(f"size must be between 16 and 4096 pixels, not {size!r}")
         return self.studio._partner(self._s).render(a.genome, size=size)
+
+    # -- authorship -------------------------------------------------------------------
+    def attribution(self, artifact: ArtifactRef | None = None, policy: Any = None) -> Any:
+        """Who contributed what to ``artifact`` (default: the current version)."""
+        from .authorship import attribution
+
+        return attribution(self, artifact, policy)
+
+    def disclosure(self, artifact: ArtifactRef | None = None, policy: Any = None) -> Any:
+        """An authorship disclosure in the form copyright offices ask for."""
+        from .authorship import disclosure
+
+        return disclosure(self, artifact, policy)
+
+    def split_sheet(self, artifact: ArtifactRef | None = None, policy: Any = None) -> Any:
+        """Credit and royalty shares among the people, summing to exactly 100%."""
+        from .authorship import split_sheet
+
+        return split_sheet(self, artifact, policy)
+
+    def export(
+        self,
+        format: str = "file",
+        artifact: ArtifactRef | None = None,
+        *,
+        provenance: bool = True,
+        by: str | None = None,
+    ) -> Any:
+        """Export the file (with Content Credentials) or a record (PROV, disclosure, splits)."""
+        from .authorship import export
+
+        return export(self, artifact, format=format, provenance=provenance, by=by)
 
     # -- internals --------------------------------------------------------------------
     def _resolve(self, ref: ArtifactRef) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import orjson
 
+from ..errors import StorageError
 from ..ledger import GENESIS, VerifyReport, canonical, event_hash, verify_rows
 from ..model import Event, NewEvent
 from .base import Storage
@@ -19,11 +20,16 @@ class MemoryStorage(Storage):
         self._events: list[Event] = []
         self._raw: list[bytes] = []  # canonical payloads, as a database would keep them
         self._head = (0, GENESIS)
+        self._ids: set[str] = set()
         self._lock = threading.Lock()
 
     def append(self, events: Sequence[NewEvent]) -> list[Event]:
         payloads = [canonical(e.payload) for e in events]  # fail before touching anything
         with self._lock:
+            ids = [e.id for e in events]
+            if len(set(ids)) != len(ids) or not self._ids.isdisjoint(ids):
+                raise StorageError("could not append: an event id is already in the ledger")
+            self._ids.update(ids)
             seq, prev = self._head
             stored: list[Event] = []
             for e, raw in zip(events, payloads, strict=True):

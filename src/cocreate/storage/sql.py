@@ -13,13 +13,13 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from ..errors import CorruptStorage, MissingExtra, SchemaOutOfDate, StorageError
 from ..ledger import VerifyReport, canonical, event_hash, verify_rows
@@ -28,20 +28,20 @@ from . import schema
 from .base import Storage
 
 
-def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA busy_timeout = 60000")
-    cur.execute("PRAGMA journal_mode = WAL")
-    cur.execute("PRAGMA synchronous = FULL")
-    cur.execute("PRAGMA foreign_keys = ON")
-    cur.close()
-
-
-def _engine(url: URL, *, immediate: bool = False) -> Engine:
+def _engine(url: URL, *, immediate: bool = False, timeout: float = 60.0) -> Engine:
     if url.get_backend_name() == "sqlite":
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
-        sa_event.listen(engine, "connect", _sqlite_pragmas)
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": timeout}
+        )
+
+        @sa_event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = FULL")
+            cur.close()
 
         @sa_event.listens_for(engine, "begin")
         def _begin(conn: sa.Connection) -> None:
@@ -61,23 +61,59 @@ def _engine(url: URL, *, immediate: bool = False) -> Engine:
     return sa.create_engine(url)
 
 
+class _Row(NamedTuple):
+    seq: int
+    id: str
+    work_id: str
+    kind: str
+    actor: str
+    at: str
+    payload: str
+    prev_hash: str
+    hash: str
+
+
+def _chain(
+    events: Sequence[NewEvent], payloads: list[bytes], seq: int, prev: str
+) -> tuple[list[_Row], list[Event]]:
+    """Number and hash ``events`` after the head (seq, prev): rows to insert, events to return."""
+    rows: list[_Row] = []
+    stored: list[Event] = []
+    for e, raw in zip(events, payloads, strict=True):
+        seq += 1
+        digest = event_hash(seq, e.id, e.work_id, e.kind, e.actor, e.at, raw, prev)
+        rows.append(_Row(seq, e.id, e.work_id, e.kind, e.actor, e.at, raw.decode(), prev, digest))
+        stored.append(
+            Event(seq, e.id, e.work_id, e.kind, e.actor, e.at, orjson.loads(raw), prev, digest)
+        )
+        prev = digest
+    return rows, stored
+
+
 def _corrupt_message(url: URL, exc: Exception) -> str:
     where = url.database if url.get_backend_name() == "sqlite" else url.render_as_string()
     return f"{where} is not a usable cocreate database: {exc.__class__.__name__}: {exc}"
 
 
 class SQLStorage(Storage):
-    """Storage on a SQLAlchemy database URL (``sqlite:///file.db``, ``postgresql://...``)."""
+    """Storage on a SQLAlchemy database URL (``sqlite:///file.db``, ``postgresql://...``).
 
-    def __init__(self, url: str | URL, *, upgrade: bool = False) -> None:
+    ``timeout`` is how long, in seconds, an append waits for another writer
+    before it gives up with a ``StorageError``.
+    """
+
+    def __init__(self, url: str | URL, *, upgrade: bool = False, timeout: float = 60.0) -> None:
         self._url = make_url(url) if isinstance(url, str) else url
         self.url = self._url.render_as_string(hide_password=True)
         self.dialect = self._url.get_backend_name()
         if self.dialect == "sqlite" and self._url.database not in (None, "", ":memory:"):
             Path(self._url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        self._writer = _engine(self._url, immediate=True)
-        self._reader = _engine(self._url) if self.dialect == "sqlite" else self._writer
+        self._writer = _engine(self._url, immediate=True, timeout=timeout)
+        self._reader = (
+            _engine(self._url, timeout=timeout) if self.dialect == "sqlite" else self._writer
+        )
         self._lock = threading.Lock()  # one appender per process; the database serialises processes
+        self._wconn: Any = None  # SQLite: the held writer connection
         self._closed = False
         try:
             schema.ensure_current(self._writer, upgrade=upgrade)
@@ -95,54 +131,56 @@ class SQLStorage(Storage):
         payloads = [canonical(e.payload) for e in events]  # fail before touching anything
         with self._lock:
             try:
+                if self.dialect == "sqlite":
+                    return self._append_sqlite(events, payloads)
                 with self._writer.begin() as conn:
-                    head_q = sa.select(schema.head.c.count, schema.head.c.hash).where(
-                        schema.head.c.id == 1
-                    )
-                    if self.dialect == "postgresql":
-                        head_q = head_q.with_for_update()
-                    row = conn.execute(head_q).one()
-                    seq, prev = int(row[0]), row[1]
-                    rows: list[dict[str, Any]] = []
-                    stored: list[Event] = []
-                    for e, raw in zip(events, payloads, strict=True):
-                        seq += 1
-                        digest = event_hash(seq, e.id, e.work_id, e.kind, e.actor, e.at, raw, prev)
-                        rows.append(
-                            {
-                                "seq": seq,
-                                "id": e.id,
-                                "work_id": e.work_id,
-                                "kind": e.kind,
-                                "actor": e.actor,
-                                "at": e.at,
-                                "payload": raw.decode(),
-                                "prev_hash": prev,
-                                "hash": digest,
-                            }
-                        )
-                        stored.append(
-                            Event(
-                                seq,
-                                e.id,
-                                e.work_id,
-                                e.kind,
-                                e.actor,
-                                e.at,
-                                orjson.loads(raw),
-                                prev,
-                                digest,
-                            )
-                        )
-                        prev = digest
-                    conn.execute(sa.insert(schema.events), rows)
+                    row = conn.execute(
+                        sa.select(schema.head.c.count, schema.head.c.hash)
+                        .where(schema.head.c.id == 1)
+                        .with_for_update()
+                    ).one()
+                    rows, stored = _chain(events, payloads, int(row[0]), row[1])
+                    conn.execute(sa.insert(schema.events), [r._asdict() for r in rows])
                     conn.execute(
                         sa.update(schema.head)
                         .where(schema.head.c.id == 1)
-                        .values(count=seq, hash=prev)
+                        .values(count=rows[-1].seq, hash=rows[-1].hash)
                     )
-            except OperationalError as exc:
-                raise StorageError(f"could not append to {self.url}: {exc.orig}") from exc
+            except IntegrityError:
+                raise StorageError(
+                    "could not append: an event id is already in the ledger"
+                ) from None
+            except (OperationalError, sqlite3.OperationalError) as exc:
+                raise StorageError(
+                    f"could not append to {self.url}: {getattr(exc, 'orig', exc)}"
+                ) from exc
+        return stored
+
+    def _append_sqlite(self, events: Sequence[NewEvent], payloads: list[bytes]) -> list[Event]:
+        """The SQLite fast path: one held DB-API connection, four statements per append."""
+        if self._wconn is None:
+            self._wconn = self._writer.raw_connection()
+        con = self._wconn.driver_connection
+        cur = con.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            seq, prev = cur.execute("SELECT count, hash FROM ledger_head WHERE id = 1").fetchone()
+            rows, stored = _chain(events, payloads, int(seq), prev)
+            cur.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            cur.execute(
+                "UPDATE ledger_head SET count = ?, hash = ? WHERE id = 1",
+                (rows[-1].seq, rows[-1].hash),
+            )
+            cur.execute("COMMIT")
+        except sqlite3.IntegrityError:
+            cur.execute("ROLLBACK")
+            raise StorageError("could not append: an event id is already in the ledger") from None
+        except BaseException:
+            if con.in_transaction:
+                cur.execute("ROLLBACK")
+            raise
+        finally:
+            cur.close()
         return stored
 
     # -- reading ----------------------------------------------------------------------
@@ -213,7 +251,7 @@ class SQLStorage(Storage):
                 head = conn.execute(
                     sa.select(schema.head.c.count, schema.head.c.hash).where(schema.head.c.id == 1)
                 ).one()
-                rows = conn.execute(q).tuples().all()
+                rows = conn.execute(q).all()
         return verify_rows(rows, (int(head[0]), head[1]))
 
     def raw_connection(self) -> sa.Connection:
@@ -224,6 +262,23 @@ class SQLStorage(Storage):
         if self._closed:
             return
         self._closed = True
+        if self._wconn is not None:
+            self._wconn.close()
+            self._wconn = None
         self._writer.dispose()
         if self._reader is not self._writer:
             self._reader.dispose()
+
+
+def upgrade_database(url: str) -> tuple[str | None, str]:
+    """Run pending migrations on the database at ``url``; return (before, after) revisions."""
+    u = make_url(url.replace("postgres://", "postgresql://", 1))
+    if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
+        Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = _engine(u, immediate=True)
+    try:
+        return schema.upgrade(engine)
+    except (DatabaseError, sqlite3.DatabaseError) as exc:
+        raise CorruptStorage(_corrupt_message(u, exc)) from None
+    finally:
+        engine.dispose()

@@ -1,0 +1,650 @@
+"""The ``cocreate`` command: the studio, the loop from the terminal, and the ledger.
+
+Every command takes ``--db URL`` (or ``$COCREATE_DB``); ids may be shortened
+to any unique prefix, as in git.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.tree import Tree
+
+from .errors import CocreateError
+from .model import Artifact
+from .session import Studio, Work
+
+app = typer.Typer(
+    name="cocreate",
+    help="AI-human co-creation: propose, judge, attune, and keep an honest record.",
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+storage_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
+app.add_typer(storage_app, name="storage")
+
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", envvar="COCREATE_DB", help="Storage URL (default: a SQLite file in your data dir)."
+    ),
+]
+By = Annotated[str | None, typer.Option("--by", help="Who acts (default: the work's creator).")]
+
+
+class _State:
+    db: str | None = None
+
+
+_state = _State()
+
+
+@contextmanager
+def _studio(db: str | None = None) -> Iterator[Studio]:
+    try:
+        with Studio(db or _state.db) as studio:
+            yield studio
+    except CocreateError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def _work(work_id: str) -> Iterator[tuple[Studio, Work]]:
+    with _studio() as studio:
+        yield studio, studio.work(work_id)
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    ctx: typer.Context,
+    db: DbOption = None,
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    """With no command, serve the web studio on 127.0.0.1."""
+    _state.db = db
+    if version:
+        from . import __version__
+
+        out.print(f"cocreate {__version__}")
+        raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        studio(host="127.0.0.1", port=8000, open_browser=False)
+
+
+# -- the web studio and the demo ------------------------------------------------------
+@app.command()
+def studio(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8000,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open it in the browser.")] = False,
+) -> None:
+    """Serve the web studio (the default command)."""
+    try:
+        from .web import serve
+    except ImportError as exc:
+        err.print(f"[bold red]error:[/] the web studio is not available: {exc}")
+        raise typer.Exit(2) from None
+    serve(_state.db, host=host, port=port, open_browser=open_browser)
+
+
+@app.command()
+def demo(
+    domain: Annotated[str, typer.Option(help="Domain to work in.")] = "image",
+    rounds: Annotated[int, typer.Option(min=1, max=100, help="Rounds to run.")] = 8,
+    n: Annotated[int, typer.Option("-n", min=2, max=16, help="Proposals per round.")] = 6,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the results.")] = Path(
+        "cocreate-demo"
+    ),
+    seed: Annotated[int, typer.Option(help="Seed of the simulated person and the partner.")] = 1,
+) -> None:
+    """A complete headless co-creation: a simulated person with a hidden taste works with a partner."""
+    from .demo import run_demo
+
+    try:
+        run_demo(
+            domain=domain, rounds=rounds, n=n, out_dir=out_dir, seed=seed, console=out, db=_state.db
+        )
+    except CocreateError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
+# -- works ----------------------------------------------------------------------------
+@app.command("new")
+def new_work(
+    domain: Annotated[str, typer.Argument(help="image, design, ... (see `cocreate partners`).")],
+    intention: Annotated[
+        str, typer.Option("--intention", "-i", help="The brief: what you want to make.")
+    ],
+    creator: Annotated[str, typer.Option("--creator", "-c", help="Your name or id.")],
+    partner: Annotated[
+        str | None, typer.Option(help="Partner to work with (default: the domain's first).")
+    ] = None,
+    constraint: Annotated[list[str] | None, typer.Option(help="A constraint (repeatable).")] = None,
+    criterion: Annotated[list[str] | None, typer.Option(help="A criterion (repeatable).")] = None,
+    reference: Annotated[list[str] | None, typer.Option(help="A reference (repeatable).")] = None,
+    surprise: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="0 = more of what I like, 1 = surprise me.")
+    ] = 0.3,
+    title: Annotated[str, typer.Option(help="A title (default: the brief).")] = "",
+) -> None:
+    """Start a new work."""
+    with _studio() as st:
+        work = st.create_work(
+            domain,
+            creator,
+            {
+                "brief": intention,
+                "constraints": constraint or [],
+                "criteria": criterion or [],
+                "references": reference or [],
+            },
+            partner=partner,
+            surprise=surprise,
+            title=title,
+        )
+        out.print(f"created work [bold]{work.id}[/] ({work.domain}, partner {work.partner.name})")
+        out.print(f"next: cocreate propose {work.id[:8]}")
+
+
+@app.command("works")
+def list_works(
+    creator: Annotated[str | None, typer.Option(help="Only this creator's works.")] = None,
+    domain: Annotated[str | None, typer.Option(help="Only this domain.")] = None,
+) -> None:
+    """List works."""
+    with _studio() as st:
+        works = st.works(creator=creator, domain=domain)
+        if not works:
+            out.print("no works yet: start one with [bold]cocreate new[/]")
+            return
+        table = Table("id", "domain", "creator", "title", "artifacts", "created")
+        for w in works:
+            table.add_row(
+                w.id[:8], w.domain, w.creator, w.title, str(len(w.history())), w.created_at[:19]
+            )
+        out.print(table)
+
+
+@app.command()
+def partners() -> None:
+    """List the AI partners and the domains they serve."""
+    with _studio() as st:
+        table = Table("name", "domain", "media type", "model", "version", "operators")
+        for p in st.partners():
+            from .partners import get
+
+            caps = ", ".join(["fresh", "vary", *sorted(get(p.name)().capabilities)])
+            table.add_row(p.name, p.domain, p.media_type, p.model_id, p.version, caps)
+        out.print(table)
+
+
+def _show_round(items: list[Artifact]) -> None:
+    table = Table("#", "id", "how", "why it is shown")
+    for k, a in enumerate(items, 1):
+        table.add_row(str(k), a.id[:8], str(a.operator), a.reason)
+    out.print(table)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Any]:
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield tick
+
+
+@app.command()
+def propose(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")],
+    n: Annotated[int, typer.Option("-n", min=1, max=64, help="How many proposals.")] = 9,
+    surprise: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="Surprise dial for this round.")
+    ] = None,
+    from_: Annotated[
+        list[str] | None, typer.Option("--from", help="Vary these artifacts only (repeatable).")
+    ] = None,
+    strength: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="How bold the variations are.")
+    ] = None,
+    save: Annotated[
+        Path | None, typer.Option(help="Also write the proposals into this folder.")
+    ] = None,
+) -> None:
+    """Ask the partner for proposals."""
+    with _work(work_id) as (_, work), _progress("generating") as tick:
+        items = work.propose(n, surprise=surprise, parents=from_, strength=strength, progress=tick)
+    _show_round(items)
+    if save:
+        _save_all(items, save)
+
+
+@app.command()
+def variations(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")],
+    artifact: str,
+    n: Annotated[int, typer.Option("-n", min=1, max=64)] = 9,
+    strength: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.3,
+) -> None:
+    """Variations of one artifact."""
+    with _work(work_id) as (_, work), _progress("generating") as tick:
+        _show_round(work.variations(artifact, n, strength=strength, progress=tick))
+
+
+@app.command()
+def interpolate(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")],
+    a: str,
+    b: str,
+    steps: Annotated[int, typer.Option(min=1, max=64)] = 5,
+) -> None:
+    """A strip of in-betweens of two artifacts."""
+    with _work(work_id) as (_, work), _progress("generating") as tick:
+        _show_round(work.interpolate(a, b, steps, progress=tick))
+
+
+@app.command()
+def choose(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")], artifact: str, by: By = None
+) -> None:
+    """Choose one artifact of its round."""
+    with _work(work_id) as (_, work):
+        j = work.choose(artifact, by=by)
+        out.print(f"chose {j.artifact[:8]} out of {len(j.among)}")
+
+
+@app.command()
+def reject(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")], artifact: str, by: By = None
+) -> None:
+    """Reject an artifact."""
+    with _work(work_id) as (_, work):
+        work.reject(artifact, by=by)
+        out.print("rejected")
+
+
+@app.command()
+def rate(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")],
+    artifact: str,
+    stars: Annotated[int, typer.Argument(min=1, max=5)],
+    by: By = None,
+) -> None:
+    """Rate an artifact from 1 to 5 stars."""
+    with _work(work_id) as (_, work):
+        work.rate(artifact, stars, by=by)
+        out.print(f"rated {stars}★")
+
+
+@app.command()
+def rank(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")], best: str, worst: str, by: By = None
+) -> None:
+    """Best and worst of a round."""
+    with _work(work_id) as (_, work):
+        work.rank(best, worst, by=by)
+        out.print("ranked")
+
+
+@app.command()
+def compare(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")], winner: str, loser: str, by: By = None
+) -> None:
+    """Winner over loser."""
+    with _work(work_id) as (_, work):
+        work.compare(winner, loser, by=by)
+        out.print("compared")
+
+
+@app.command()
+def skip(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")],
+    artifact: Annotated[str | None, typer.Argument(help="Default: the whole last round.")] = None,
+    by: By = None,
+) -> None:
+    """Seen, no opinion."""
+    with _work(work_id) as (_, work):
+        work.skip(artifact, by=by)
+        out.print("skipped")
+
+
+@app.command()
+def note(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")], artifact: str, text: str, by: By = None
+) -> None:
+    """A note on an artifact."""
+    with _work(work_id) as (_, work):
+        work.note(artifact, text, by=by)
+        out.print("noted")
+
+
+@app.command()
+def undo(work_id: Annotated[str, typer.Argument(metavar="WORK")], by: By = None) -> None:
+    """Undo your latest act (a compensating event; the history keeps it)."""
+    with _work(work_id) as (_, work):
+        target = work.undo(by=by)
+        out.print(f"undid {target[:8]}")
+
+
+@app.command()
+def restore(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")], artifact: str, by: By = None
+) -> None:
+    """Go back to an earlier node; the next round builds on it."""
+    with _work(work_id) as (_, work):
+        a = work.restore(artifact, by=by)
+        out.print(f"restored {a.id[:8]}")
+
+
+@app.command()
+def contribute(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    media_type: Annotated[
+        str | None, typer.Option("--type", help="Media type (default: from the file).")
+    ] = None,
+    reference: Annotated[bool, typer.Option(help="Keep it as a reference, not a parent.")] = False,
+    by: By = None,
+) -> None:
+    """Bring your own material into the work."""
+    with _work(work_id) as (_, work):
+        a = work.contribute(
+            file.read_bytes(),
+            media_type or _guess_type(file),
+            by=by,
+            role="reference" if reference else "material",
+        )
+        out.print(f"added {a.id[:8]} ({a.media_type}, {a.size:,} bytes)")
+
+
+@app.command()
+def edit(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")],
+    artifact: str,
+    file: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="The edited file.")
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="An adjustment, name=value (repeatable).")
+    ] = None,
+    by: By = None,
+) -> None:
+    """Your edit of an artifact: a new node, never an overwrite."""
+    with _work(work_id) as (_, work):
+        if set_:
+            adjustments = dict(_parse_setting(s) for s in set_)
+            a = work.edit(artifact, adjustments=adjustments, by=by)
+        elif file:
+            a = work.edit(artifact, file.read_bytes(), media_type=_guess_type(file), by=by)
+        else:
+            err.print("[bold red]error:[/] give --file or at least one --set name=value")
+            raise typer.Exit(2)
+        out.print(f"edited: new artifact {a.id[:8]}")
+
+
+@app.command()
+def save(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")],
+    artifact: str,
+    path: Path,
+    size: Annotated[int | None, typer.Option(help="Render again at this size (e.g. 2048).")] = None,
+) -> None:
+    """Write an artifact's file (optionally rendered again at a new size)."""
+    with _work(work_id) as (_, work):
+        data = work.render(artifact, size) if size else work.artifact(artifact).content
+        path.write_bytes(data)
+        out.print(f"wrote {path} ({len(data):,} bytes)")
+
+
+@app.command()
+def history(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The branching history of a work."""
+    with _work(work_id) as (_, work):
+        h = work.history()
+        if as_json:
+            out.print_json(json.dumps(h.to_dict()))
+            return
+        tree = Tree(f"[bold]{work.title}[/] ({work.domain}, {len(h)} artifacts)")
+        branches: dict[int, Tree] = {-1: tree}
+        for depth, node in h.walk():
+            a = node.artifact
+            mark = " [green]◀ current[/]" if a.id == h.current else ""
+            who = a.author if a.origin == "human" else f"{a.author} (AI)"
+            label = (
+                f"{a.id[:8]} {a.operator} by {who}"
+                + (f" [dim]{node.status}[/]" if node.status else "")
+                + mark
+            )
+            if not node.active:
+                label = f"[strike]{label}[/] (undone)"
+            branches[depth] = branches[depth - 1].add(label)
+        out.print(tree)
+
+
+@app.command()
+def verify(
+    file: Annotated[
+        Path | None, typer.Argument(help="An exported file to check (default: the ledger).")
+    ] = None,
+    sidecar: Annotated[
+        Path | None, typer.Option(help="The file's .c2pa sidecar, if it has one.")
+    ] = None,
+) -> None:
+    """Check the whole ledger, or an exported file's Content Credentials."""
+    with _studio() as st:
+        if file is None:
+            with _progress("verifying"):
+                report = st.verify()
+            (out if report.ok else err).print(
+                ("[green]" if report.ok else "[bold red]") + str(report)
+            )
+            raise typer.Exit(0 if report.ok else 1)
+        from .authorship import verify_file
+
+        if sidecar is None and file.with_suffix(file.suffix + ".c2pa").exists():
+            sidecar = file.with_suffix(file.suffix + ".c2pa")
+        report = verify_file(
+            st,
+            file.read_bytes(),
+            filename=file.name,
+            sidecar=sidecar.read_bytes() if sidecar else None,
+        )
+        (out if report.ok else err).print(str(report))
+        raise typer.Exit(0 if report.ok else 1)
+
+
+# -- authorship -----------------------------------------------------------------------
+@app.command()
+def attribution(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")],
+    artifact: Annotated[str | None, typer.Option(help="Default: the current version.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Who contributed what: shares, disclosure and split sheet."""
+    with _work(work_id) as (_, work):
+        report = work.attribution(artifact)
+        if as_json:
+            out.print_json(json.dumps(report.to_dict()))
+            return
+        out.print(str(report))
+        out.print()
+        out.print(work.disclosure(artifact).text)
+        out.print()
+        out.print(work.split_sheet(artifact).text)
+
+
+@app.command()
+def export(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")],
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help="file, prov-json, prov-n, prov-xml, disclosure-txt, ..."
+        ),
+    ] = "file",
+    artifact: Annotated[str | None, typer.Option(help="Default: the current version.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("."),
+    provenance: Annotated[bool, typer.Option(help="Embed Content Credentials.")] = True,
+    by: By = None,
+) -> None:
+    """Export a work's file or its records."""
+    with _work(work_id) as (_, work):
+        result = work.export(format=format, artifact=artifact, provenance=provenance, by=by)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / result.filename
+        path.write_bytes(result.data)
+        out.print(f"wrote {path} ({len(result.data):,} bytes)")
+        if result.sidecar:
+            side = out_dir / result.sidecar_filename
+            side.write_bytes(result.sidecar)
+            out.print(f"wrote {side}")
+
+
+# -- taste ----------------------------------------------------------------------------
+@app.command()
+def taste(
+    creator: str,
+    domain: str,
+    reset: Annotated[
+        bool, typer.Option(help="Forget this taste (the ledger keeps the judgments).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Inspect, export (--json) or reset what the partner learned of a creator's taste."""
+    with _studio() as st:
+        if reset:
+            st.reset_taste(creator, domain)
+            out.print(f"forgot {creator}'s taste in {domain}")
+            return
+        profile = st.taste(creator, domain)
+        if as_json:
+            out.print_json(json.dumps(profile))
+            return
+        out.print(_format_profile(profile))
+
+
+def _format_profile(profile: dict[str, Any]) -> str:
+    lines = [
+        f"{profile.get('creator')} in {profile.get('domain')}: {profile.get('judgments', 0)} preferences learned"
+    ]
+    curve = profile.get("attunement") or {}
+    if curve.get("accuracy") is not None:
+        lines.append(
+            f"attunement: foresaw {curve['accuracy']:.0%} of picks (chance {curve['chance']:.0%})"
+        )
+    for k, v in (profile.get("summary") or {}).items():
+        lines.append(f"  {k}: {v}")
+    return "\n".join(lines)
+
+
+# -- storage --------------------------------------------------------------------------
+@storage_app.command("upgrade")
+def storage_upgrade(db: DbOption = None) -> None:
+    """Bring the database schema up to date (Alembic migrations)."""
+    from .session import default_url
+    from .storage.sql import upgrade_database
+
+    url = db or _state.db or default_url()
+    if not url.startswith(("sqlite", "postgres")):
+        err.print(f"[bold red]error:[/] {url} is not a SQL database")
+        raise typer.Exit(2)
+    try:
+        before, after = upgrade_database(url)
+    except CocreateError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    if before == after:
+        out.print(f"schema already at the latest revision ({after})")
+    else:
+        out.print(f"schema upgraded from {before or 'empty'} to {after}")
+
+
+@storage_app.command("info")
+def storage_info(db: DbOption = None) -> None:
+    """Where the database is, its schema revision and its size."""
+    from .storage import schema
+
+    with _studio(db) as st:
+        count, head = st.storage.head()
+        out.print(f"storage: {st.storage.url}")
+        out.print(f"schema: {schema.head_revision()}")
+        out.print(f"events: {count:,}, head {head[:16]}")
+
+
+# -- helpers --------------------------------------------------------------------------
+_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+    ".mid": "audio/midi",
+    ".midi": "audio/midi",
+    ".wav": "audio/wav",
+    ".mp3": "audio/mpeg",
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+    ".musicxml": "application/vnd.recordare.musicxml+xml",
+    ".json": "application/json",
+}
+
+
+def _guess_type(path: Path) -> str:
+    try:
+        return _TYPES[path.suffix.lower()]
+    except KeyError:
+        err.print(f"[bold red]error:[/] cannot tell the media type of {path.name}; give --type")
+        raise typer.Exit(2) from None
+
+
+def _parse_setting(text: str) -> tuple[str, Any]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        err.print(f"[bold red]error:[/] an adjustment is name=value, not {text!r}")
+        raise typer.Exit(2)
+    try:
+        return name.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return name.strip(), value
+
+
+def _save_all(items: list[Artifact], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    ext = {"image/png": ".png", "image/svg+xml": ".svg", "text/plain": ".txt", "audio/midi": ".mid"}
+    for k, a in enumerate(items, 1):
+        (folder / f"{k:02d}-{a.id[:8]}{ext.get(a.media_type, '.bin')}").write_bytes(a.content)
+    out.print(f"saved {len(items)} files in {folder}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("stopped")
+        sys.exit(130)

@@ -1,0 +1,5 @@
+"""Test helpers for people who write partners: the conformance suite."""
+
+from .conformance import PartnerConformance
+
+__all__ = ["PartnerConformance"]

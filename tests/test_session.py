@@ -1,0 +1,220 @@
+"""The co-creation loop through the public Python API, on every storage backend."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import cocreate
+from cocreate import (
+    Cancelled,
+    ForeignArtifact,
+    InputError,
+    InvalidContent,
+    InvalidJudgment,
+    JudgmentKind,
+    NothingToUndo,
+    Operator,
+    UnknownDomain,
+    UnknownPartner,
+)
+from cocreate.partners import create as create_partner
+
+
+def new_work(studio: cocreate.Studio, **kw) -> cocreate.Work:
+    return studio.create_work(domain="toy", creator="ana", intention="calm numbers", **kw)
+
+
+def test_the_loop(studio: cocreate.Studio) -> None:
+    work = new_work(studio)
+    proposals = work.propose(9)
+    assert len(proposals) == 9 and len({p.id for p in proposals}) == 9
+    p = proposals[2]
+    assert p.media_type == "text/plain" and p.content == studio.media.get(p.content_hash)
+    assert p.partner == "toy" and isinstance(p.seed, int) and p.parents == ()
+    assert all(q.reason for q in proposals)
+
+    j = work.choose(p)
+    assert j.kind is JudgmentKind.CHOOSE and set(j.among) == {q.id for q in proposals}
+    work.reject(proposals[0])
+    work.rate(proposals[1], 4)
+    work.skip(proposals[3])
+
+    nxt = work.propose(6)
+    built_on = {parent for q in nxt for parent in q.parents}
+    assert p.id in built_on, "the next round builds on the pick"
+    assert proposals[0].id not in built_on, "never on what was rejected"
+
+    # the same operator, parents and seed reproduce the genome
+    toy = create_partner("toy")
+    child = next(q for q in nxt if q.recipe.operator is Operator.VARY)
+    parent = work.artifact(child.parents[0])
+    again = toy.vary(parent.genome, child.recipe.strength, np.random.default_rng(child.seed))
+    assert again == child.genome
+    assert toy.render(again) == child.content
+
+
+def test_snapshots_are_immutable(studio: cocreate.Studio) -> None:
+    work = new_work(studio)
+    p = work.propose(3)[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.reason = "changed"  # type: ignore[misc]
+    work.choose(p)
+    assert work.artifact(p.id).reason == p.reason
+
+
+def test_every_kind_of_judgment_is_recorded(studio: cocreate.Studio) -> None:
+    work = new_work(studio)
+    a, b, c, d = work.propose(4)
+    work.rank(a, d)
+    work.compare(b, c)
+    work.note(b, "the rhythm of this one")
+    judgments = work.judgments()
+    kinds = [j.kind for j in judgments]
+    assert kinds == [JudgmentKind.RANK, JudgmentKind.COMPARE, JudgmentKind.NOTE]
+    assert judgments[0].artifact == a.id and judgments[0].other == d.id
+    assert set(judgments[0].among) == {a.id, b.id, c.id, d.id}
+    assert judgments[2].text == "the rhythm of this one"
+
+
+def test_undo_is_a_compensating_event(studio: cocreate.Studio) -> None:
+    work = new_work(studio)
+    ps = work.propose(4)
+    work.choose(ps[1])
+    before = len(work.events())
+    undone = work.undo()
+    assert len(work.events()) == before + 1, "undo appends; it deletes nothing"
+    assert work.judgments()[0].id == undone and work.judgments()[0].undone
+    assert work.current() is None
+    assert studio.verify().ok
+    with pytest.raises(NothingToUndo):
+        work.undo()
+
+
+def test_contribute_and_edit_make_new_nodes(studio: cocreate.Studio) -> None:
+    work = new_work(studio)
+    mine = work.contribute(b"0.5 0.5 0.5 0.5", "text/plain", by="ana")
+    assert mine.origin == "human" and mine.author == "ana" and mine.recipe is None
+    p = work.propose(3)[0]
+    edited = work.edit(p, adjustments={"shift": 0.1}, by="ana")
+    assert edited.parents == (p.id,) and edited.operator is Operator.EDIT
+    assert work.artifact(p.id).content == p.content, "the original is never overwritten"
+    by_hand = work.edit(p, b"0.1 0.1 0.1 0.1", by="ana")
+    assert by_hand.content == b"0.1 0.1 0.1 0.1" and by_hand.parents == (p.id,)
+    # the person's material is a starting point for the partner
+    nxt = work.propose(8, parents=[mine])
+    assert all(q.parents == (mine.id,) for q in nxt)
+
+
+def test_history_is_a_branching_tree(studio: cocreate.Studio) -> None:
+    work = new_work(studio)
+    first = work.propose(3)
+    work.choose(first[0])
+    second = work.variations(first[0], 3, strength=0.2)
+    work.restore(first[1])
+    third = work.variations(first[1], 2)
+    h = work.history()
+    assert len(h) == 8
+    assert set(h[first[0].id].children) == {q.id for q in second}
+    assert set(h[first[1].id].children) == {q.id for q in third}
+    assert set(h.roots) == {q.id for q in first}
+    assert h.lineage(second[0].id) == [first[0].id, second[0].id]
+    assert h[first[0].id].status == "chosen"
+    assert h.current == first[1].id
+    depths = dict((n.artifact.id, d) for d, n in h.walk())
+    assert depths[second[0].id] == 1
+
+
+def test_interpolate_and_crossover(studio: cocreate.Studio) -> None:
+    work = new_work(studio)
+    a, b = work.propose(2)
+    strip = work.interpolate(a, b, 3)
+    va, vb = np.array(a.genome["v"]), np.array(b.genome["v"])
+    mids = [np.array(x.genome["v"]) for x in strip]
+    assert np.allclose(mids[1], (va + vb) / 2, atol=1e-5)
+    kids = work.crossover(a, b, 3)
+    assert all(set(k.parents) == {a.id, b.id} for k in kids)
+
+
+def test_studio_reopens_with_everything(sqlite_studio: cocreate.Studio, tmp_path) -> None:
+    work = new_work(sqlite_studio)
+    ps = work.propose(4)
+    work.choose(ps[3])
+    url = sqlite_studio.url
+    sqlite_studio.close()
+    with cocreate.Studio(url) as again:
+        w = again.work(work.id[:6])
+        assert w.current().id == ps[3].id
+        assert w.artifact(ps[0].id[:10]).content == ps[0].content
+        assert again.verify().ok
+
+
+def test_two_people_on_one_work(memory_studio: cocreate.Studio) -> None:
+    work = new_work(memory_studio)
+    ps = work.propose(4)
+    work.choose(ps[0], by="ana")
+    work.choose(ps[1], by="ben")
+    work.undo(by="ana")
+    live = [j for j in work.judgments() if not j.undone]
+    assert [j.actor for j in live] == ["ben"]
+
+
+def test_cancel_stores_nothing(memory_studio: cocreate.Studio) -> None:
+    work = new_work(memory_studio)
+    before = len(work.events())
+    with pytest.raises(Cancelled):
+        work.propose(4, progress=lambda done, total: done < 5)
+    assert len(work.events()) == before
+
+
+def test_surprise_dial_and_intention(memory_studio: cocreate.Studio) -> None:
+    work = new_work(memory_studio, surprise=0.2)
+    assert work.surprise == 0.2
+    work.set_surprise(0.9)
+    assert work.surprise == 0.9
+    work.revise({"brief": "bolder numbers", "constraints": ["no zeros"]})
+    assert work.intention.brief == "bolder numbers"
+    work.undo()
+    assert work.intention.brief == "calm numbers"
+    work.undo()
+    assert work.surprise == 0.2
+
+
+# -- bad input --------------------------------------------------------------------------
+def test_bad_input_is_named_and_loses_nothing(studio: cocreate.Studio) -> None:
+    work = new_work(studio)
+    ps = work.propose(3)
+    other = new_work(studio)
+    theirs = other.propose(2)
+    count = studio.storage.head()[0]
+
+    cases = [
+        (UnknownDomain, "domain", lambda: studio.create_work("sculpture", "ana", "x")),
+        (UnknownPartner, "partner", lambda: studio.create_work("toy", "ana", "x", partner="nope")),
+        (InputError, "brief", lambda: studio.create_work("toy", "ana", "  ")),
+        (InputError, "reserved", lambda: studio.create_work("toy", "ai:toy", "x")),
+        (InvalidContent, "empty", lambda: work.contribute(b"", "text/plain")),
+        (InvalidContent, "limit", lambda: work.contribute(b"x" * (51 * 2**20), "text/plain")),
+        (InvalidContent, "media type", lambda: work.contribute(b"abc", "application/x-unknown")),
+        (InvalidContent, "image/png", lambda: work.contribute(b"not a png", "image/png")),
+        (InvalidContent, "toy material", lambda: work.contribute(b"hello", "text/plain")),
+        (ForeignArtifact, "belongs to work", lambda: work.choose(theirs[0])),
+        (ForeignArtifact, "not part of", lambda: work.choose(theirs[0].id)),
+        (InvalidJudgment, "1 to 5", lambda: work.rate(ps[0], 6)),
+        (InvalidJudgment, "1 to 5", lambda: work.rate(ps[0], True)),
+        (InvalidJudgment, "different", lambda: work.compare(ps[0], ps[0])),
+        (InvalidJudgment, "note", lambda: work.note(ps[0], "   ")),
+        (InputError, "from 1 to", lambda: work.propose(0)),
+        (InputError, "surprise", lambda: work.propose(2, surprise=3)),
+        (InputError, "either", lambda: work.edit(ps[0])),
+        (cocreate.WorkNotFound, "no work", lambda: studio.work("zzzz")),
+    ]
+    for error, words, call in cases:
+        with pytest.raises(error) as info:
+            call()
+        assert words in str(info.value), f"{error.__name__}: {info.value}"
+    assert studio.storage.head()[0] == count, "a refused act stores nothing"
+    assert studio.verify().ok
+    assert [a.id for a in work.round(1)] == [p.id for p in ps]
