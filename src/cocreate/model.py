@@ -33,6 +33,8 @@ def is_person(actor: str) -> bool:
 
 
 class Origin(enum.StrEnum):
+    """Who made an artifact's content: an AI partner or a person."""
+
     AI = "ai"
     HUMAN = "human"
 
@@ -50,6 +52,8 @@ class Operator(enum.StrEnum):
 
 
 class JudgmentKind(enum.StrEnum):
+    """Every kind of judgment a person can make."""
+
     CHOOSE = "choose"  # one of the set shown; the pick beats each other one
     REJECT = "reject"
     RATE = "rate"  # 1..5 stars

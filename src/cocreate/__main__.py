@@ -1,0 +1,5 @@
+"""``python -m cocreate`` runs the command line."""
+
+from .cli import main
+
+main()

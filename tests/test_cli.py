@@ -1,0 +1,116 @@
+"""The ``cocreate`` command, in-process (CliRunner) and as a real process."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import cocreate
+from cocreate.cli import app
+
+runner = CliRunner()
+
+
+def cli(db: str, *args: str, code: int = 0) -> str:
+    result = runner.invoke(app, ["--db", db, *args], catch_exceptions=False)
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def test_help_lists_every_command() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("studio", "demo", "new", "works", "propose", "choose", "reject", "rate",
+                    "skip", "undo", "history", "verify", "storage", "export", "attribution"):
+        assert re.search(rf"\b{command}\b", result.output), command
+
+
+def test_the_loop_from_the_terminal(db: str, tmp_path: Path) -> None:
+    out = cli(db, "new", "toy", "-i", "calm numbers", "-c", "ana")
+    work_id = re.search(r"created work (\w+)", out).group(1)
+    short = work_id[:8]
+    out = cli(db, "propose", short, "-n", "4", "--save", str(tmp_path / "round1"))
+    ids = re.findall(r"│ \d+\s+│ (\w{8})", out)
+    assert len(ids) == 4
+    assert len(list((tmp_path / "round1").iterdir())) == 4
+    cli(db, "choose", short, ids[1])
+    cli(db, "reject", short, ids[0])
+    cli(db, "rate", short, ids[2], "5")
+    cli(db, "note", short, ids[2], "keep this rhythm")
+    cli(db, "undo", short)
+    cli(db, "edit", short, ids[1], "--set", "shift=0.1")
+    material = tmp_path / "mine.txt"
+    material.write_text("0.2 0.4 0.6 0.8")
+    cli(db, "contribute", short, str(material))
+    cli(db, "variations", short, ids[1], "-n", "2")
+    cli(db, "skip", short)
+    out = cli(db, "history", short)
+    assert "chosen" in out and "edit by ana" in out and "contribute by ana" in out
+    out = cli(db, "works")
+    assert short in out and "calm numbers" in out
+
+    with cocreate.Studio(db) as st:
+        work = st.work(short)
+        assert len(work.history()) == 4 + 1 + 1 + 2
+        notes = [j for j in work.judgments() if j.kind == "note"]
+        assert notes and notes[0].undone
+        assert work.current() is not None
+
+    out = cli(db, "save", short, ids[1], str(tmp_path / "one.txt"))
+    assert (tmp_path / "one.txt").read_bytes()
+    assert "ledger intact" in cli(db, "verify")
+
+
+def test_errors_are_named_with_exit_code_2(db: str) -> None:
+    out = cli(db, "new", "sculpture", "-i", "x", "-c", "ana", code=2)
+    assert "unknown domain 'sculpture'" in out
+    out = cli(db, "choose", "nope", "abc", code=2)
+    assert "no work with id 'nope'" in out
+    cli(db, "new", "toy", "-i", "calm", "-c", "ana")
+    with cocreate.Studio(db) as st:
+        wid = st.works()[0].id
+    out = cli(db, "rate", wid, "deadbeef", "3", code=2)
+    assert "not part of work" in out
+
+
+def test_verify_catches_tampering(db: str, tmp_path: Path) -> None:
+    cli(db, "new", "toy", "-i", "calm", "-c", "ana")
+    with cocreate.Studio(db) as st:
+        w = st.works()[0]
+        w.choose(w.propose(3)[1])
+    con = sqlite3.connect(tmp_path / "cli.db")
+    con.execute("UPDATE events SET actor = 'mallory' WHERE seq = 3")
+    con.commit()
+    con.close()
+    out = cli(db, "verify", code=1)
+    flat = " ".join(out.split())
+    assert "event #3" in flat and "does not match its hash" in flat
+
+
+def test_storage_upgrade_and_info(db: str) -> None:
+    assert "upgraded from empty to 0001" in cli(db, "storage", "upgrade")
+    assert "already at the latest revision" in cli(db, "storage", "upgrade")
+    out = cli(db, "storage", "info")
+    assert "events: 0" in out and "schema: 0001" in out
+
+
+def test_a_real_process(tmp_path: Path) -> None:
+    env = {"COCREATE_DB": f"sqlite:///{tmp_path / 'p.db'}", "PATH": "/usr/bin:/bin"}
+    run = [sys.executable, "-m", "cocreate"]
+    result = subprocess.run([*run, "--help"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0 and "propose" in result.stdout
+    result = subprocess.run([*run, "verify"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0 and "ledger intact: 0 events" in result.stdout
+    result = subprocess.run([*run, "partners"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0
