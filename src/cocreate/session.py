@@ -391,6 +391,11 @@ class Work:
         return self.studio._partner(self._s).info()
 
     @property
+    def partner_name(self) -> str:
+        """The registry name of the work's partner (known even if its package is gone)."""
+        return self._s.partner
+
+    @property
     def created_at(self) -> str:
         return self._s.created_at
 
@@ -417,6 +422,14 @@ class Work:
         s = self._s
         number = s.last_round() if number is None else number
         return [s.snapshot(i, self.studio.media.get) for i in s.rounds.get(number, [])]
+
+    def rounds(self) -> dict[int, tuple[str, ...]]:
+        """Round number -> the ids shown in it, oldest round first."""
+        return {k: tuple(v) for k, v in sorted(self._s.rounds.items())}
+
+    def is_active(self, artifact: ArtifactRef) -> bool:
+        """False for a contribution or edit that was undone."""
+        return self._s.is_active(self._resolve(artifact))
 
     def judgments(self, *, include_undone: bool = True) -> list[Judgment]:
         s = self._s

@@ -260,13 +260,12 @@ def partner_out(cls: type) -> PartnerOut:
 
 
 def _work_partner(work: Work) -> PartnerOut:
-    state = work._s
     try:
-        return partner_out(partner_registry.get(state.partner))
+        return partner_out(partner_registry.get(work.partner_name))
     except InputError:  # the partner's package is gone: show what the ledger knows
         return PartnerOut(
-            name=state.partner,
-            domain=state.domain,
+            name=work.partner_name,
+            domain=work.domain,
             media_type="",
             model_id="",
             version="",
@@ -358,25 +357,26 @@ def judgment_out(j: Judgment) -> JudgmentOut:
 
 
 def work_out(work: Work) -> WorkOut:
-    state = work._s
-    current = state.current()
+    rounds = work.rounds()
+    cur = work.current()
+    current = cur.id if cur else None
     thumb_id = current
-    if thumb_id is None and state.rounds:
-        thumb_id = state.rounds[state.last_round()][0]
+    if thumb_id is None and rounds:
+        thumb_id = rounds[max(rounds)][0]
     thumbnail = f"/api/works/{work.id}/artifacts/{thumb_id}/content" if thumb_id else None
     return WorkOut(
         id=work.id,
-        title=state.title,
-        domain=state.domain,
-        creator=state.creator,
-        intention=state.intention.to_dict(),
-        surprise=state.surprise,
-        created_at=state.created_at,
+        title=work.title,
+        domain=work.domain,
+        creator=work.creator,
+        intention=work.intention.to_dict(),
+        surprise=work.surprise,
+        created_at=work.created_at,
         partner=_work_partner(work),
-        rounds=sorted(state.rounds),
-        last_round=state.last_round(),
+        rounds=sorted(rounds),
+        last_round=max(rounds, default=0),
         current=current,
-        artifact_count=len(state.artifacts),
+        artifact_count=len(work.artifacts()),
         thumbnail=thumbnail,
     )
 
@@ -616,9 +616,9 @@ def create_app(
     def read_round(work_id: str, number: int) -> RoundOut:
         """The proposals shown in a round; 0 means the latest."""
         work = get_work(work_id)
-        state = work._s
-        number = state.last_round() if number == 0 else number
-        if number not in state.rounds:
+        rounds = work.rounds()
+        number = max(rounds, default=0) if number == 0 else number
+        if number not in rounds:
             if number == 0:
                 return RoundOut(work_id=work.id, round=0, artifacts=[], skipped=False)
             raise NotFound(f"work {work.id[:8]} has no round {number}")
@@ -647,13 +647,12 @@ def create_app(
     ) -> list[ArtifactOut]:
         """Every artifact of the work (oldest first), optionally by origin or activity."""
         work = get_work(work_id)
-        state = work._s
         marks = marks_of(work)
         out = []
         for a in work.artifacts():
             if origin is not None and str(a.origin) != origin:
                 continue
-            if active is not None and state.is_active(a.id) != active:
+            if active is not None and work.is_active(a) != active:
                 continue
             out.append(artifact_out(a, marks))
         return out
@@ -882,8 +881,8 @@ def create_app(
         """Undo the actor's latest act with a compensating event (the history keeps both)."""
         work = get_work(work_id)
         target = work.undo(by=body.by)
-        act = work._s.acts.get(target)
-        return UndoOut(undone=target, kind=act.kind if act else "")
+        kind = next((e.payload.get("kind", "") for e in reversed(work.events())), "")
+        return UndoOut(undone=target, kind=kind)
 
     @app.post(
         "/api/works/{work_id}/restore",
