@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from cocreate.ledger import now  # noqa: E402
-from cocreate.model import NewEvent  # noqa: E402
-from cocreate.storage import open_storage  # noqa: E402
+from cocreate.ledger import now
+from cocreate.model import NewEvent
+from cocreate.storage import open_storage
 
 
 def make_events(n: int) -> list[NewEvent]:
@@ -124,7 +124,9 @@ def run(label: str, url_for, args, baseline=None) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=100_000, help="events to verify")
-    parser.add_argument("--append-events", type=int, default=20_000, help="events to append per case")
+    parser.add_argument(
+        "--append-events", type=int, default=20_000, help="events to append per case"
+    )
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     out: list[str] = []
@@ -134,7 +136,9 @@ def main() -> None:
             "SQLite (WAL, synchronous=FULL)",
             lambda name: f"sqlite:///{d / name}.db",
             args,
-            baseline=lambda name, total, batch: baseline_sqlite_rate(d / f"{name}.db", total, batch),
+            baseline=lambda name, total, batch: baseline_sqlite_rate(
+                d / f"{name}.db", total, batch
+            ),
         )
         if not args.no_postgres:
             try:
@@ -142,13 +146,16 @@ def main() -> None:
             except ImportError:
                 postgres_available = None  # type: ignore[assignment]
             if postgres_available and postgres_available():
-                server = start_postgres(d / "pg")
+                server = start_postgres(d / "pg", durable=True)
                 try:
-                    out += [""] + run(
-                        "PostgreSQL (local server, fsync on)",
-                        lambda name: create_database(server, name),
-                        args,
-                    )
+                    out += [
+                        "",
+                        *run(
+                            "PostgreSQL (local server, fsync on)",
+                            lambda name: create_database(server, name),
+                            args,
+                        ),
+                    ]
                 finally:
                     server.stop()
             else:

@@ -64,6 +64,8 @@ _PG_SETTINGS = {
 }
 
 
+_UNSAFE_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes")
+
 # --------------------------------------------------------------------------- policy
 
 
@@ -207,6 +209,7 @@ class PostgresServer:
     host = "127.0.0.1"
 
     def __init__(self, bin_dir: Path, root: Path, base_dir: Path, owner: pwd.struct_passwd | None):
+        self.durable = False  # True keeps fsync and synchronous commits (benchmarks)
         self.bin_dir = bin_dir
         self.root = root  # everything of the cluster lives (and dies) here
         self.base_dir = base_dir  # the caller's folder: the log is copied here on stop
@@ -281,7 +284,11 @@ class PostgresServer:
             self._fail("initdb failed", proc)
         with open(self.data_dir / "postgresql.conf", "a") as conf:
             conf.write("\n# cocreate tests\n")
-            conf.writelines(f"{k} = {v}\n" for k, v in _PG_SETTINGS.items())
+            settings = dict(_PG_SETTINGS)
+            if self.durable:  # benchmarks: keep PostgreSQL's own durability defaults
+                for key in _UNSAFE_SETTINGS:
+                    settings.pop(key)
+            conf.writelines(f"{k} = {v}\n" for k, v in settings.items())
 
     def _start(self, timeout: float) -> None:
         for attempt in range(5):
@@ -370,7 +377,7 @@ class PostgresServer:
         return f"<PostgresServer {self.host}:{self.port} {state} in {self.root}>"
 
 
-def start_postgres(base_dir: Path, *, timeout: float = 60) -> PostgresServer:
+def start_postgres(base_dir: Path, *, timeout: float = 60, durable: bool = False) -> PostgresServer:
     """Create and start a throwaway PostgreSQL cluster on a free loopback port.
 
     The cluster lives in a fresh folder under ``base_dir`` (or, when the server
@@ -399,6 +406,7 @@ def start_postgres(base_dir: Path, *, timeout: float = 60) -> PostgresServer:
     if owner is not None:
         os.chown(root, owner.pw_uid, owner.pw_gid)
     server = PostgresServer(bin_dir, root, base_dir, owner)
+    server.durable = durable
     atexit.register(server.stop)  # in case the caller never gets to stop it
     try:
         server._init()
