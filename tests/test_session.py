@@ -218,3 +218,24 @@ def test_bad_input_is_named_and_loses_nothing(studio: cocreate.Studio) -> None:
     assert studio.storage.head()[0] == count, "a refused act stores nothing"
     assert studio.verify().ok
     assert [a.id for a in work.round(1)] == [p.id for p in ps]
+
+
+def test_creators_and_taste_profile(memory_studio: cocreate.Studio) -> None:
+    memory_studio.register_creator(cocreate.Creator("ana", name="Ana", legal_name="Ana Ruiz", ipi="123"))
+    work = new_work(memory_studio)
+    for _ in range(3):
+        ps = work.propose(4)
+        work.choose(ps[0])
+        work.rate(ps[1], 2)
+    (ana,) = memory_studio.creators()
+    assert ana.legal_name == "Ana Ruiz" and ana.ipi == "123"
+    taste = memory_studio.taste("ana", "toy")
+    assert taste["comparisons"] == 9 and taste["ratings"] == 3
+    memory_studio.reset_taste("ana", "toy")
+    assert memory_studio.taste("ana", "toy")["judgments"] == 0
+    assert len(work.judgments()) == 6, "a reset forgets the taste, not the ledger"
+    # a later work starts from the profile of the earlier ones
+    ps = work.propose(4)
+    work.choose(ps[2])
+    later = new_work(memory_studio)
+    assert len(memory_studio.feedback("ana", "toy", later.id).comparisons) == 3
