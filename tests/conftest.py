@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from toy_partner import ToyPartner
 
 import cocreate
 from cocreate.partners import register
+from toy_partner import ToyPartner
 
 register(ToyPartner)
 
