@@ -41,7 +41,7 @@ def test_any_single_change_is_caught_at_its_event(payloads: list[dict], data: st
     field = data.draw(st.sampled_from([1, 2, 3, 4, 5, 6]))
     row = list(rows[k])
     row[field] = row[field] + (b" " if isinstance(row[field], bytes) else "x")
-    damaged = rows[:k] + [tuple(row)] + rows[k + 1 :]
+    damaged = [*rows[:k], tuple(row), *rows[k + 1:]]
     report = verify_rows(damaged, head)
     assert not report.ok and report.seq == k + 1
 

@@ -42,14 +42,15 @@ def test_the_loop(studio: cocreate.Studio) -> None:
     work.rate(proposals[1], 4)
     work.skip(proposals[3])
 
-    nxt = work.propose(6)
+    nxt = work.propose(9, surprise=0.0)
     built_on = {parent for q in nxt for parent in q.parents}
     assert p.id in built_on, "the next round builds on the pick"
     assert proposals[0].id not in built_on, "never on what was rejected"
 
     # the same operator, parents and seed reproduce the genome
     toy = create_partner("toy")
-    child = next(q for q in nxt if q.recipe.operator is Operator.VARY)
+    child = work.variations(p, 2, strength=0.4, by="ben")[0]
+    assert work._s.requests[3]["actor"] == "ben" and work._s.requests[3]["parents"] == [p.id]
     parent = work.artifact(child.parents[0])
     again = toy.vary(parent.genome, child.recipe.strength, np.random.default_rng(child.seed))
     assert again == child.genome
@@ -221,7 +222,9 @@ def test_bad_input_is_named_and_loses_nothing(studio: cocreate.Studio) -> None:
 
 
 def test_creators_and_taste_profile(memory_studio: cocreate.Studio) -> None:
-    memory_studio.register_creator(cocreate.Creator("ana", name="Ana", legal_name="Ana Ruiz", ipi="123"))
+    memory_studio.register_creator(
+        cocreate.Creator("ana", name="Ana", legal_name="Ana Ruiz", ipi="123")
+    )
     work = new_work(memory_studio)
     for _ in range(3):
         ps = work.propose(4)

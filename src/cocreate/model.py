@@ -69,6 +69,7 @@ class EventKind(enum.StrEnum):
     CREATOR_REGISTERED = "creator.registered"
     WORK_CREATED = "work.created"
     INTENTION_REVISED = "intention.revised"
+    ROUND_REQUESTED = "round.requested"  # a person asked for proposals (who, how, building on what)
     ARTIFACT_PROPOSED = "artifact.proposed"
     ARTIFACT_CONTRIBUTED = "artifact.contributed"
     ARTIFACT_EDITED = "artifact.edited"

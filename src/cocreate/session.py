@@ -318,10 +318,11 @@ class Studio:
         return p
 
     def _round_rng(self, work_id: str, round_no: int) -> np.random.Generator:
+        """Fresh entropy per round; with ``Studio(seed=...)``, the same sequence every run."""
         if self._seed is None:
             return np.random.default_rng(secrets.randbits(64))
-        key = [self._seed, round_no, *(int(work_id[i : i + 8], 16) for i in (0, 8))]
-        return np.random.default_rng(np.random.SeedSequence(key))
+        created_at = self._state(work_id).events[0].seq  # the same in a replayed session
+        return np.random.default_rng(np.random.SeedSequence([self._seed, created_at, round_no]))
 
 
 def default_strategy() -> Strategy:
@@ -460,12 +461,14 @@ class Work:
         parents: Sequence[ArtifactRef] | None = None,
         strength: float | None = None,
         progress: Progress | None = None,
+        by: str | None = None,
     ) -> list[Artifact]:
         """Ask the partner for ``n`` proposals, building on what the person liked.
 
         ``parents`` restricts the round to variations (and crossovers) of
         those artifacts; ``strength`` fixes how bold the variations are;
-        ``surprise`` overrides the work's dial for this round.
+        ``surprise`` overrides the work's dial for this round. ``by`` is the
+        person asking (default: the work's creator); the request is recorded.
         """
         n = _count(n)
         surprise = self.surprise if surprise is None else _unit(surprise, "surprise")
@@ -478,7 +481,12 @@ class Work:
         pool = self._pool(
             partner, anchors, size, rng, surprise, strength, only_children=bool(parents)
         )
-        return self._show(partner, pool, n, surprise, rng, progress)
+        request = {
+            "operator": "propose",
+            "parents": anchors if parents else [],
+            "strength": strength,
+        }
+        return self._show(partner, pool, n, surprise, rng, progress, request=request, by=by)
 
     def variations(
         self,
@@ -487,12 +495,19 @@ class Work:
         *,
         strength: float = 0.3,
         progress: Progress | None = None,
+        by: str | None = None,
     ) -> list[Artifact]:
         """``n`` variations of one artifact ("variations of this one")."""
-        return self.propose(n, parents=[artifact], strength=strength, progress=progress)
+        return self.propose(n, parents=[artifact], strength=strength, progress=progress, by=by)
 
     def crossover(
-        self, a: ArtifactRef, b: ArtifactRef, n: int = 4, *, progress: Progress | None = None
+        self,
+        a: ArtifactRef,
+        b: ArtifactRef,
+        n: int = 4,
+        *,
+        progress: Progress | None = None,
+        by: str | None = None,
     ) -> list[Artifact]:
         """``n`` children that mix two artifacts."""
         n = _count(n)
@@ -510,10 +525,17 @@ class Work:
             seed = int(rng.integers(2**31))
             g = partner.cross(genomes[0], genomes[1], np.random.default_rng(seed))
             pool.append(Candidate(g, Operator.CROSS, tuple(ids), seed))
-        return self._show(partner, pool, n, self.surprise, rng, progress)
+        request = {"operator": "crossover", "parents": ids, "strength": None}
+        return self._show(partner, pool, n, self.surprise, rng, progress, request=request, by=by)
 
     def interpolate(
-        self, a: ArtifactRef, b: ArtifactRef, steps: int = 5, *, progress: Progress | None = None
+        self,
+        a: ArtifactRef,
+        b: ArtifactRef,
+        steps: int = 5,
+        *,
+        progress: Progress | None = None,
+        by: str | None = None,
     ) -> list[Artifact]:
         """A strip of ``steps`` in-betweens from ``a`` to ``b`` (ends excluded)."""
         steps = _count(steps)
@@ -530,7 +552,18 @@ class Work:
             c = Candidate(partner.interpolate(ga, gb, t), Operator.INTERPOLATE, ids, 0, strength=t)
             c.note = f"{round(t * 100)}% of the way between them"
             pool.append(c)
-        return self._show(partner, pool, steps, self.surprise, rng, progress, keep_order=True)
+        request = {"operator": "interpolate", "parents": list(ids), "strength": None}
+        return self._show(
+            partner,
+            pool,
+            steps,
+            self.surprise,
+            rng,
+            progress,
+            keep_order=True,
+            request=request,
+            by=by,
+        )
 
     # -- telling ----------------------------------------------------------------------
     def choose(
@@ -787,11 +820,25 @@ class Work:
         *,
         provenance: bool = True,
         by: str | None = None,
+        identity: Any = None,
+        policy: Any = None,
     ) -> Any:
-        """Export the file (with Content Credentials) or a record (PROV, disclosure, splits)."""
+        """Export the file (with Content Credentials) or a record (PROV, disclosure, splits).
+
+        ``identity`` signs the Content Credentials (default: the studio's own);
+        ``policy`` weighs the attribution (default: ``authorship.DEFAULT_POLICY``).
+        """
         from .authorship import export
 
-        return export(self, artifact, format=format, provenance=provenance, by=by)
+        return export(
+            self,
+            artifact,
+            format=format,
+            provenance=provenance,
+            by=by,
+            identity=identity,
+            policy=policy,
+        )
 
     # -- internals --------------------------------------------------------------------
     def _resolve(self, ref: ArtifactRef) -> str:
@@ -917,7 +964,10 @@ class Work:
         progress: Progress | None,
         *,
         keep_order: bool = False,
+        request: Mapping[str, Any],
+        by: str | None,
     ) -> list[Artifact]:
+        asker = _person(by or self.creator)
         s = self._s
         total = len(pool) + min(n, len(pool))
         for k, c in enumerate(pool):
@@ -985,8 +1035,10 @@ class Work:
             )
             _tick(progress, len(pool) + k + 1, total)
         actor = partner_actor(info.name)
+        asked = {**request, "n": n, "round": round_no, "surprise": surprise}
         self.studio._append_many(
-            [(self.id, EventKind.ARTIFACT_PROPOSED, actor, {"artifact": a}) for a in artifacts]
+            [(self.id, EventKind.ROUND_REQUESTED, asker, asked)]
+            + [(self.id, EventKind.ARTIFACT_PROPOSED, actor, {"artifact": a}) for a in artifacts]
         )
         return [self.artifact(a["id"]) for a in artifacts]
 

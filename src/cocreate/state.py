@@ -58,6 +58,7 @@ class WorkState:
     exports: list[dict[str, Any]] = field(default_factory=list)
     intentions: list[tuple[str, Intention]] = field(default_factory=list)  # (event id, revision)
     surprises: list[tuple[str, float]] = field(default_factory=list)  # (event id, dial)
+    requests: dict[int, dict[str, Any]] = field(default_factory=dict)  # round -> who asked, how
     events: list[Event] = field(default_factory=list)
 
     # -- folding ----------------------------------------------------------------------
@@ -87,6 +88,8 @@ class WorkState:
             self.artifacts[a["id"]] = a
             if a.get("round") is not None and kind == EventKind.ARTIFACT_PROPOSED:
                 self.rounds.setdefault(int(a["round"]), []).append(a["id"])
+        elif kind == EventKind.ROUND_REQUESTED:
+            self.requests[int(p["round"])] = {**p, "actor": e.actor, "event": e.id}
         elif kind == EventKind.JUDGMENT:
             self.judgments[e.id] = Judgment(
                 id=e.id,
