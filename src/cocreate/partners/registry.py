@@ -19,7 +19,10 @@ ENTRY_POINT_GROUP = "cocreate.partners"
 
 # Built-in partners, "module:Class", imported lazily so a missing optional
 # dependency of one partner never breaks the others.
-BUILTINS: dict[str, str] = {}
+BUILTINS: dict[str, str] = {
+    "cppn": "cocreate.partners.cppn:CPPNPartner",
+    "poster": "cocreate.partners.poster:PosterPartner",
+}
 
 log = logging.getLogger(__name__)
 
