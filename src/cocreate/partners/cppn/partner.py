@@ -1,0 +1,102 @@
+"""The visual partner: Picbreeder-style CPPN images, pure NumPy, offline."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+from PIL import Image
+
+from ...errors import InputError, InvalidContent
+from ...model import Genome, Intention
+from ..base import Partner
+from . import edits, features, genome, network, operators
+
+DEFAULT_SIZE = 256
+MAX_SIZE = 4096
+PREVIEW_SIZE = 2 * features.SIZE
+"""Features of a genome are computed on a preview rendered at this size, box-averaged."""
+
+
+def encode_png(rgb: np.ndarray) -> bytes:
+    """Deterministic PNG bytes of an RGB array (no timestamps or other metadata)."""
+    buf = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def _preview(g: Genome) -> np.ndarray:
+    return features.downsample(network.pixels(g, PREVIEW_SIZE), PREVIEW_SIZE // features.SIZE)
+
+
+class CPPNPartner(Partner):
+    """Compositional pattern-producing networks evolved NEAT-style, rendered as PNG.
+
+    Genomes are described in :mod:`.genome`, rendering and the colour model
+    in :mod:`.network`, operators in :mod:`.operators`, features in
+    :mod:`.features` and edits in :mod:`.edits`.
+    """
+
+    name = "cppn"
+    domain = "image"
+    media_type = "image/png"
+    model_id = "cppn-neat"
+    version = "1.0"
+    source_type = "algorithmicMedia"
+    accepts = features.ACCEPTS
+    feature_names = features.FEATURE_NAMES
+    edit_params: ClassVar[Mapping[str, str]] = edits.EDIT_PARAMS
+
+    def validate(self, genome_: Any) -> Genome:
+        return genome.validate(genome_)
+
+    def fresh(self, rng: np.random.Generator, intention: Intention | None = None) -> Genome:
+        return operators.fresh(rng, intention)
+
+    def vary(self, genome_: Genome, strength: float, rng: np.random.Generator) -> Genome:
+        return operators.vary(genome_, strength, rng)
+
+    def cross(self, a: Genome, b: Genome, rng: np.random.Generator) -> Genome:
+        return operators.cross(a, b, rng)
+
+    def interpolate(self, a: Genome, b: Genome, t: float) -> Genome:
+        return operators.interpolate(a, b, t)
+
+    def edit(self, genome_: Genome, adjustments: Mapping[str, Any]) -> Genome:
+        return edits.edit(genome_, adjustments)
+
+    def adopt(self, content: bytes, media_type: str, rng: np.random.Generator) -> Genome:
+        """A fresh genome whose palette is fitted to the upload's colours.
+
+        The network is a fresh random one; its hue, hue range, saturation,
+        contrast and brightness are fitted so that the preview's HSV
+        statistics (circular mean hue, hue concentration, mean saturation,
+        mean and spread of value) match the upload's. The upload's shapes are
+        not copied.
+        """
+        upload = features.thumbnail(features.read_upload(content, media_type))
+        target = features.colour_stats(upload)
+        start = operators.fresh(rng)
+        return operators.fit_palette(start, target, lambda g: features.colour_stats(_preview(g)))
+
+    def render(self, genome_: Genome, *, size: int | None = None) -> bytes:
+        """PNG bytes of the genome, ``size`` × ``size`` pixels (default 256)."""
+        genome.validate(genome_)
+        size = DEFAULT_SIZE if size is None else size
+        if isinstance(size, bool) or not isinstance(size, int | np.integer):
+            raise InputError(f"size must be an integer, not {type(size).__name__}")
+        if not 1 <= size <= MAX_SIZE:
+            raise InputError(f"size must be between 1 and {MAX_SIZE} pixels, not {size}")
+        return encode_png(network.pixels(genome_, int(size)))
+
+    def describe(self, genome_: Genome | None, content: bytes | None = None) -> np.ndarray:
+        """Features (see :mod:`.features`) of ``content`` if given, else of the genome's preview."""
+        if genome_ is not None:
+            genome.validate(genome_)
+        if content is not None:
+            return features.features(features.thumbnail(features.read_upload(content)))
+        if genome_ is None:
+            raise InvalidContent("describe needs a genome or content")
+        return features.features(_preview(genome_))
