@@ -527,3 +527,13 @@ def test_random_genomes_always_render(seed, steps, size):
 
 class TestCPPNConformance(PartnerConformance):
     partner = CPPNPartner()
+
+
+def test_fresh_images_are_never_blank() -> None:
+    """A fresh proposal is something to look at: not black, not white, not flat."""
+    from cocreate.partners.cppn.network import pixels
+
+    partner = CPPNPartner()
+    for seed in range(120):
+        px = pixels(partner.fresh(np.random.default_rng(seed), None), 24).astype(float)
+        assert px.std() >= 8.0 and 16.0 <= px.mean() <= 240.0, seed

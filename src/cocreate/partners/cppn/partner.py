@@ -17,6 +17,7 @@ from . import edits, features, genome, network, operators
 DEFAULT_SIZE = 256
 MAX_SIZE = 4096
 PREVIEW_SIZE = 2 * features.SIZE
+FRESH_TRIES = 8  # draws of fresh() before it settles for what it has
 """Features of a genome are computed on a preview rendered at this size, box-averaged."""
 
 
@@ -53,7 +54,13 @@ class CPPNPartner(Partner):
         return genome.validate(genome_)
 
     def fresh(self, rng: np.random.Generator, intention: Intention | None = None) -> Genome:
-        return operators.fresh(rng, intention)
+        """A fresh genome; near-black, near-white or flat images are drawn again (up to 8 tries)."""
+        for _ in range(FRESH_TRIES):
+            genome_ = operators.fresh(rng, intention)
+            px = network.pixels(genome_, 24)
+            if px.std() >= 8.0 and 16.0 <= px.mean() <= 240.0:
+                break
+        return genome_
 
     def vary(self, genome_: Genome, strength: float, rng: np.random.Generator) -> Genome:
         return operators.vary(genome_, strength, rng)
