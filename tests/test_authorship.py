@@ -298,3 +298,19 @@ def test_undo_restores_the_previous_attribution(acts, last):
         work.undo(by=who)
         after = attribution(work).to_dict() if work.current() else None
         assert after == before
+
+
+def test_directing_a_round_is_credited_as_arrangement() -> None:
+    with cocreate.Studio("memory://", seed=3) as st:
+        work = st.create_work("toy", "ana", "calm numbers")
+        a, b = work.propose(2)
+        kids = work.crossover(a, b, 2, by="ben")
+        work.choose(kids[0], by="ana")
+        report = work.attribution(kids[0])
+        arranged = [d for d in report.decisions if d.kind == "arrangement"]
+        assert [d.actor for d in arranged] == ["ben"]
+        assert "crossover" in arranged[0].detail
+        assert (
+            "Arrangement" in work.disclosure(kids[0]).text
+            or "arrangement" in work.disclosure(kids[0]).text
+        )

@@ -515,6 +515,19 @@ def _decisions(state: WorkState, p: Policy, lineage: set[str]) -> Iterable[Decis
             among=tuple(ids),
             detail=f"round {r}: showed {len(ids)} candidates",
         )
+    # a person directing a round: which artifacts to vary, cross or blend
+    for r in sorted(rounds_of_lineage):
+        req = state.requests.get(r)  # type: ignore[arg-type]
+        if not req or not req.get("parents"):
+            continue
+        names = " and ".join(str(i)[:8] for i in req["parents"])
+        yield Decision(
+            "arrangement",
+            req["actor"],
+            p.arrangement,
+            req["event"],
+            detail=f"round {r}: asked for {req['operator']} of {names}",
+        )
     acts = sorted(state.acts.values(), key=lambda a: a.seq)
     for act in acts:
         if act.undone_by is not None:

@@ -58,7 +58,7 @@ class Policy:
     edit: float = 1.0  # the decision to change an artifact (its content counts apart)
     contribution: float = 1.0  # the decision to bring one's own material in
     restore: float = 0.5
-    arrangement: float = 1.0  # ordering / placing units (text, music; unused for images)
+    arrangement: float = 1.0  # directing a round (which to vary, cross, blend); ordering units
     ai_curation: float = 0.5  # the partner's choice of which N candidates to show
     # -- flags -------------------------------------------------------------------------
     de_minimis: float = 0.05  # AI content above this share must be disclosed
