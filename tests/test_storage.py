@@ -234,3 +234,13 @@ def test_busy_database_gives_a_storage_error(tmp_path: Path) -> None:
     assert [e.payload["n"] for e in s.events()] == [1, 3]
     assert s.verify().ok
     s.close()
+
+
+def test_a_damaged_media_file_is_reported_not_served(sqlite_studio) -> None:
+    work = sqlite_studio.create_work("toy", "ana", "calm")
+    p = work.propose(2)[0]
+    path = sqlite_studio.media._path(p.content_hash)
+    path.write_bytes(b"0.999999 0.000000 0.000000 0.000000")
+    with pytest.raises(CorruptStorage, match="damaged"):
+        work.artifact(p.id).content
+    assert sqlite_studio.verify().ok, "the ledger itself is untouched"
