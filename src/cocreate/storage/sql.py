@@ -61,6 +61,9 @@ def _engine(url: URL, *, immediate: bool = False, timeout: float = 60.0) -> Engi
     return sa.create_engine(url)
 
 
+_HEAD = sa.select(schema.head.c.count, schema.head.c.hash).where(schema.head.c.id == 1)
+
+
 class _Row(NamedTuple):
     seq: int
     id: str
@@ -134,11 +137,7 @@ class SQLStorage(Storage):
                 if self.dialect == "sqlite":
                     return self._append_sqlite(events, payloads)
                 with self._writer.begin() as conn:
-                    row = conn.execute(
-                        sa.select(schema.head.c.count, schema.head.c.hash)
-                        .where(schema.head.c.id == 1)
-                        .with_for_update()
-                    ).one()
+                    row = conn.execute(_HEAD.with_for_update()).one()
                     rows, stored = _chain(events, payloads, int(row[0]), row[1])
                     conn.execute(sa.insert(schema.events), [r._asdict() for r in rows])
                     conn.execute(
@@ -193,17 +192,7 @@ class SQLStorage(Storage):
         limit: int | None = None,
     ) -> list[Event]:
         t = schema.events
-        q = sa.select(
-            t.c.seq,
-            t.c.id,
-            t.c.work_id,
-            t.c.kind,
-            t.c.actor,
-            t.c.at,
-            t.c.payload,
-            t.c.prev_hash,
-            t.c.hash,
-        ).where(t.c.seq > after)
+        q = sa.select(t).where(t.c.seq > after)  # columns in Event order
         if work_id is not None:
             q = q.where(t.c.work_id == work_id)
         if kinds is not None:
@@ -225,32 +214,18 @@ class SQLStorage(Storage):
 
     def head(self) -> tuple[int, str]:
         with self._reader.connect() as conn:
-            row = conn.execute(
-                sa.select(schema.head.c.count, schema.head.c.hash).where(schema.head.c.id == 1)
-            ).one()
+            row = conn.execute(_HEAD).one()
         return int(row[0]), row[1]
 
     def verify(self) -> VerifyReport:
         t = schema.events
-        q = sa.select(
-            t.c.seq,
-            t.c.id,
-            t.c.work_id,
-            t.c.kind,
-            t.c.actor,
-            t.c.at,
-            t.c.payload,
-            t.c.prev_hash,
-            t.c.hash,
-        ).order_by(t.c.seq)
+        q = sa.select(t).order_by(t.c.seq)  # columns in Event order
         with self._reader.connect() as conn:
             if self.dialect == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             # one read transaction: the chain and the head are seen at the same instant
             with conn.begin():
-                head = conn.execute(
-                    sa.select(schema.head.c.count, schema.head.c.hash).where(schema.head.c.id == 1)
-                ).one()
+                head = conn.execute(_HEAD).one()
                 rows = conn.execute(q).all()
         return verify_rows(rows, (int(head[0]), head[1]))
 
