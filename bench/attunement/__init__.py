@@ -1,0 +1,1 @@
+"""The attunement benchmark: simulated creators, cocreate's strategies and GP anchors."""

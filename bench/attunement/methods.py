@@ -1,0 +1,377 @@
+"""The methods compared: each shows N items a round and hears which one was chosen.
+
+* ``random`` — N fresh items each round;
+* ``evolution`` — model-free interactive evolution, (1+λ) as in Picbreeder:
+  the pick and N-1 variations of it;
+* ``diverse`` — cocreate's model-free ``DiverseStrategy`` on the same pool as
+  ``attuned``;
+* ``attuned`` — cocreate's ``AttunedStrategy``, driven exactly as the session
+  drives it: a pool of >= 200 candidates made with the partner's operators
+  (variations and crossovers of liked items plus fresh ones), ``.features``
+  from ``partner.describe``, a ``Feedback`` built from the judgments, and
+  ``strategy.select(pool, context)``;
+* ``pairwise-gp`` — BoTorch ``PairwiseGP`` with the qEUBO acquisition
+  (optional: needs torch and botorch);
+* ``optuna-prefgp`` — optuna-dashboard's ``PreferentialGPSampler``, used as
+  its human-in-the-loop loop does: the N active trials are shown, the pick
+  beats the others, which are replaced (optional: needs optuna-dashboard).
+
+Every method returns a recommendation: what it would hand the creator as
+"the one" (the best shown item by its model, or the latest pick).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from cocreate.attunement import AttunedStrategy
+from cocreate.model import Intention, Operator
+from cocreate.partners.parametric import Float, ParametricSpace, parametric_partner
+from cocreate.proposing import Candidate, Comparison, DiverseStrategy, Feedback, ProposalContext
+
+STRENGTHS = (0.15, 0.35, 0.6, 0.85)  # as the session draws them
+
+
+def bench_partner(dim: int):
+    space = ParametricSpace([Float(f"p{i}", 0.0, 1.0) for i in range(dim)])
+    cls = parametric_partner(f"bench{dim}", space, lambda params: b"{}", "application/json")
+    return cls()
+
+
+class Method:
+    name = "?"
+    model_based = False
+
+    def __init__(self, dim: int, n: int, seed: int) -> None:
+        self.dim, self.n, self.seed = dim, n, seed
+        self.rng = np.random.default_rng([seed, 4242])
+        self.partner = bench_partner(dim)
+        self.compute: list[tuple[int, float]] = []  # (judgments recorded, seconds)
+
+    def x(self, genome: dict) -> np.ndarray:
+        return self.partner.describe(genome)
+
+    def propose(self, round_no: int) -> list[dict]:
+        raise NotImplementedError
+
+    def tell(self, shown: list[dict], chosen: int) -> None:
+        raise NotImplementedError
+
+    def recommend(self) -> np.ndarray:
+        raise NotImplementedError
+
+
+class RandomMethod(Method):
+    name = "random"
+
+    def propose(self, round_no: int) -> list[dict]:
+        return [self.partner.fresh(self.rng) for _ in range(self.n)]
+
+    def tell(self, shown: list[dict], chosen: int) -> None:
+        self.last = shown[chosen]
+
+    def recommend(self) -> np.ndarray:
+        return self.x(self.last)
+
+
+class EvolutionMethod(Method):
+    """(1+λ): the pick survives, λ = N-1 children of it."""
+
+    name = "evolution"
+
+    def propose(self, round_no: int) -> list[dict]:
+        if round_no == 0:
+            return [self.partner.fresh(self.rng) for _ in range(self.n)]
+        kids = [
+            self.partner.vary(self.parent, float(self.rng.choice(STRENGTHS)), self.rng)
+            for _ in range(self.n - 1)
+        ]
+        return [self.parent, *kids]
+
+    def tell(self, shown: list[dict], chosen: int) -> None:
+        self.parent = shown[chosen]
+
+    def recommend(self) -> np.ndarray:
+        return self.x(self.parent)
+
+
+class _PoolMethod(Method):
+    """Builds the pool as the session does, and calls a cocreate Strategy."""
+
+    pool_size = 256
+    surprise = 0.3  # the session's default dial
+
+    def __init__(self, dim: int, n: int, seed: int, surprise: float | None = None) -> None:
+        super().__init__(dim, n, seed)
+        if surprise is not None:
+            self.surprise = surprise
+        self.feedback = Feedback(work_id="bench")
+        self.genomes: dict[str, dict] = {}
+        self.picks: list[str] = []
+        self.seen: list[np.ndarray] = []
+        self.strategy = self.make_strategy()
+        self.intention = Intention("bench")
+
+    def make_strategy(self):
+        raise NotImplementedError
+
+    def anchors(self) -> list[str]:
+        """Liked items to build on: the latest picks, most recent first."""
+        return list(dict.fromkeys(reversed(self.picks)))[:4]
+
+    def pool(self) -> list[Candidate]:
+        anchors = self.anchors()
+        p_fresh = 1.0 if not anchors else 0.2 + 0.5 * self.surprise
+        out: list[Candidate] = []
+        weights = np.array([1.0 / (1 + r) for r in range(len(anchors))])
+        for _ in range(self.pool_size):
+            seed = int(self.rng.integers(2**31))
+            crng = np.random.default_rng(seed)
+            if self.rng.random() < p_fresh:
+                g, op, parents, st = self.partner.fresh(crng), Operator.FRESH, (), None
+            elif len(anchors) >= 2 and self.rng.random() < 0.3:
+                i, j = self.rng.choice(len(anchors), 2, replace=False)
+                a, b = anchors[int(i)], anchors[int(j)]
+                g = self.partner.cross(self.genomes[a], self.genomes[b], crng)
+                op, parents, st = Operator.CROSS, (a, b), None
+            else:
+                a = anchors[int(self.rng.choice(len(anchors), p=weights / weights.sum()))]
+                st = float(self.rng.choice(STRENGTHS))
+                g, op, parents = self.partner.vary(self.genomes[a], st, crng), Operator.VARY, (a,)
+            out.append(Candidate(g, op, parents, seed, strength=st))
+        for c in out:
+            c.features = np.asarray(self.partner.describe(c.genome), dtype=float)
+        return out
+
+    def propose(self, round_no: int) -> list[dict]:
+        pool = self.pool()
+        ctx = ProposalContext(
+            work_id="bench",
+            creator="sim",
+            domain="design",
+            intention=self.intention,
+            round=round_no + 1,
+            n=self.n,
+            surprise=self.surprise,
+            feedback=self.feedback,
+            seen=np.stack(self.seen) if self.seen else np.empty((0, self.dim)),
+            rng=np.random.default_rng([self.seed, round_no, 99]),
+        )
+        t0 = time.perf_counter()
+        picks = self.strategy.select(pool, ctx)
+        self.compute.append((len(self.feedback), time.perf_counter() - t0))
+        self.round_no = round_no
+        return [pool[p.index].genome for p in picks]
+
+    def tell(self, shown: list[dict], chosen: int) -> None:
+        ids = [f"r{self.round_no}-{k}" for k in range(len(shown))]
+        for i, g in zip(ids, shown, strict=True):
+            self.genomes[i] = g
+            x = self.x(g)
+            self.feedback.features[i] = x
+            self.seen.append(x)
+        win = ids[chosen]
+        self.feedback.comparisons += [
+            Comparison(win, o, 1.0, "bench", "choose") for o in ids if o != win
+        ]
+        self.picks.append(win)
+
+    def recommend(self) -> np.ndarray:
+        return self.feedback.features[self.picks[-1]]
+
+
+class DiverseMethod(_PoolMethod):
+    name = "diverse"
+
+    def make_strategy(self):
+        return DiverseStrategy()
+
+
+class AttunedMethod(_PoolMethod):
+    name = "attuned"
+    model_based = True
+
+    def make_strategy(self):
+        return AttunedStrategy()
+
+    def anchors(self) -> list[str]:
+        # the latest picks and the judged items the model likes best
+        recent = list(dict.fromkeys(reversed(self.picks)))[:2]
+        model = self.strategy.model_
+        if model is None:
+            return recent
+        ids = list(self.feedback.features)
+        mean = model.predict(np.stack([self.feedback.features[i] for i in ids]))
+        best = [ids[k] for k in np.argsort(-mean)[:3]]
+        return list(dict.fromkeys(best + recent))[:4]
+
+    def recommend(self) -> np.ndarray:
+        model = self.strategy.fit(self.feedback, "bench").model_
+        ids = list(self.feedback.features)
+        X = np.stack([self.feedback.features[i] for i in ids])
+        return X[int(np.argmax(model.predict(X)))]
+
+
+class AttunedGreedyMethod(AttunedMethod):
+    """The attuned strategy with the surprise dial at 0."""
+
+    name = "attuned-s0"
+    surprise = 0.0
+
+
+# -- anchors from other libraries (optional) -----------------------------------------------------
+def anchors_available() -> dict[str, str | None]:
+    """Which optional anchors can run: name -> None, or the reason they cannot."""
+    out: dict[str, str | None] = {}
+    try:
+        import botorch  # noqa: F401
+        import torch  # noqa: F401
+
+        out["pairwise-gp"] = None
+    except ImportError as exc:
+        out["pairwise-gp"] = f"not installed ({exc.name}); pip install 'cocreate[bench]'"
+    try:
+        import optuna_dashboard.preferential  # noqa: F401
+
+        out["optuna-prefgp"] = None
+    except ImportError as exc:
+        out["optuna-prefgp"] = f"not installed ({exc.name}); pip install 'cocreate[bench]'"
+    return out
+
+
+class PairwiseGPMethod(Method):
+    """BoTorch PairwiseGP (Laplace) + qEUBO, optimised over the box."""
+
+    name = "pairwise-gp"
+    model_based = True
+
+    def __init__(self, dim: int, n: int, seed: int) -> None:
+        super().__init__(dim, n, seed)
+        import torch
+
+        torch.set_num_threads(1)
+        self.torch = torch
+        self.X: list[np.ndarray] = []
+        self.comps: list[tuple[int, int]] = []
+        self.model = None
+
+    def _fit(self):
+        import warnings
+
+        from botorch.fit import fit_gpytorch_mll
+        from botorch.models.pairwise_gp import PairwiseGP, PairwiseLaplaceMarginalLogLikelihood
+
+        t = self.torch
+        X = t.tensor(np.stack(self.X), dtype=t.float64)
+        C = t.tensor(self.comps, dtype=t.long)
+        model = PairwiseGP(X, C)
+        mll = PairwiseLaplaceMarginalLogLikelihood(model.likelihood, model)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit_gpytorch_mll(mll)
+        self.model = model
+        return model
+
+    def propose(self, round_no: int) -> list[dict]:
+        t0 = time.perf_counter()
+        if not self.comps:
+            xs = self.rng.uniform(size=(self.n, self.dim))
+        else:
+            import warnings
+
+            from botorch.acquisition.preference import qExpectedUtilityOfBestOption
+            from botorch.optim import optimize_acqf
+
+            t = self.torch
+            t.manual_seed(self.seed * 1000 + round_no)
+            model = self._fit()
+            acq = qExpectedUtilityOfBestOption(pref_model=model)
+            bounds = t.stack([t.zeros(self.dim), t.ones(self.dim)]).to(t.float64)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cand, _ = optimize_acqf(
+                    acq,
+                    bounds=bounds,
+                    q=self.n,
+                    num_restarts=4,
+                    raw_samples=64,
+                    options={"maxiter": 50},
+                )
+            xs = cand.detach().numpy()
+        self.compute.append((len(self.comps), time.perf_counter() - t0))
+        return [self.partner._genome({f"p{i}": float(v) for i, v in enumerate(x)}, {}) for x in xs]
+
+    def tell(self, shown: list[dict], chosen: int) -> None:
+        base = len(self.X)
+        for g in shown:
+            self.X.append(self.x(g))
+        self.comps += [(base + chosen, base + k) for k in range(len(shown)) if k != chosen]
+
+    def recommend(self) -> np.ndarray:
+        model = self.model if self.model is not None else self._fit()
+        t = self.torch
+        X = np.stack(self.X)
+        with t.no_grad():
+            mean = model.posterior(t.tensor(X, dtype=t.float64)).mean.squeeze(-1).numpy()
+        return X[int(np.argmax(mean))]
+
+
+class OptunaPrefGPMethod(Method):
+    """optuna-dashboard's PreferentialGPSampler in its own human-in-the-loop loop."""
+
+    name = "optuna-prefgp"
+    model_based = True
+
+    def __init__(self, dim: int, n: int, seed: int) -> None:
+        super().__init__(dim, n, seed)
+        import logging
+
+        import optuna
+        from optuna_dashboard.preferential import create_study
+        from optuna_dashboard.preferential.samplers.gp import PreferentialGPSampler
+
+        optuna.logging.set_verbosity(logging.WARNING)
+        self.study = create_study(
+            n_generate=n, sampler=PreferentialGPSampler(seed=seed), storage=None
+        )
+        self.active: list[Any] = []
+        self.x_of: dict[int, np.ndarray] = {}
+
+    def propose(self, round_no: int) -> list[dict]:
+        t0 = time.perf_counter()
+        while len(self.active) < self.n:
+            trial = self.study.ask()
+            x = np.array([trial.suggest_float(f"p{i}", 0.0, 1.0) for i in range(self.dim)])
+            self.x_of[trial.number] = x
+            self.active.append(trial)
+        n_prefs = len(self.study.preferences) if round_no else 0
+        self.compute.append((n_prefs, time.perf_counter() - t0))
+        return [
+            self.partner._genome({f"p{i}": float(v) for i, v in enumerate(self.x_of[t.number])}, {})
+            for t in self.active
+        ]
+
+    def tell(self, shown: list[dict], chosen: int) -> None:
+        frozen = {t.number: t for t in self.study.trials}
+        best = frozen[self.active[chosen].number]
+        worse = [frozen[t.number] for k, t in enumerate(self.active) if k != chosen]
+        self.study.report_preference(best, worse)
+        self.active = [self.active[chosen]]
+        self.last = self.x_of[best.number]
+
+    def recommend(self) -> np.ndarray:
+        return self.last
+
+
+METHODS: dict[str, type[Method]] = {
+    "random": RandomMethod,
+    "evolution": EvolutionMethod,
+    "diverse": DiverseMethod,
+    "attuned": AttunedMethod,
+    "attuned-s0": AttunedGreedyMethod,
+    "pairwise-gp": PairwiseGPMethod,
+    "optuna-prefgp": OptunaPrefGPMethod,
+}

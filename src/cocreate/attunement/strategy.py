@@ -1,0 +1,262 @@
+"""Choosing the N to show with a taste model: appeal, doubt, novelty, variety, surprise.
+
+:class:`AttunedStrategy` fits its taste model to the round's
+:class:`~cocreate.proposing.Feedback` and picks N of the pool:
+
+1. **The predicted pick** — the candidate of highest posterior mean appeal;
+   it is marked ``predicted=True`` (the model's guess of what the person will
+   choose, for the attunement curve).
+2. **The other N-1**, one at a time. The surprise dial ``s`` gives about
+   ``s·(N-1)`` of them (the fractional part drawn at random) to *surprise
+   slots*, the rest to *taste slots*. A taste slot takes the candidate
+   maximising::
+
+       z(thompson_k) + novelty_weight · z(novelty) + diversity_weight · z(distance to picks)
+
+   and a surprise slot the one maximising::
+
+       z(novelty) - z(mean) + diversity_weight · z(distance to picks)
+
+   where ``thompson_k`` is the appeal under the k-th draw from the posterior
+   (Thompson sampling: it explores exactly where the model is unsure),
+   ``novelty`` is the distance to everything already shown in this work
+   (``context.seen``), and ``z`` standardises over the pool. At ``s = 0``
+   every pick is what a plausible version of the person's taste likes most;
+   at ``s = 1`` all but the predicted pick are far from what was seen and
+   low in predicted appeal: "what I would never pick".
+
+Each pick's reason says which of these made it win, in words a person reads
+("predicted to suit your taste (82%)", "the model is unsure here: your pick
+will teach it", "far from everything you have seen", "a surprise: unlike what
+you usually pick"). The percentage is the model's probability that the person
+prefers the pick to a typical candidate of the pool.
+
+Before the first judgment there is nothing to learn from: the picks are spread
+out (farthest-first) so that the first choice teaches the most.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import InputError
+from ..proposing import Candidate, Feedback, Pick, ProposalContext, Strategy, farthest_first
+from .taste import BayesianTasteModel, TasteModel, preference_data
+
+__all__ = ["AttunedStrategy"]
+
+REASON_TASTE = "predicted to suit your taste ({pct}%)"
+REASON_UNSURE = "the model is unsure here: your pick will teach it"
+REASON_FAR = "far from everything you have seen"
+REASON_SURPRISE = "a surprise: unlike what you usually pick"
+REASON_GUESS = "a plausible guess at your taste ({pct}%) that the model wants to check"
+REASON_START = "spread out to learn your taste: the model has nothing to go on yet"
+REASON_START_PREDICTED = "a starting point: the model has no judgments to go on yet"
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    sd = float(np.std(x))
+    if not math.isfinite(sd) or sd < 1e-12:
+        return np.zeros_like(x, dtype=float)
+    return (x - float(np.mean(x))) / sd
+
+
+def _min_dist(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Distance from each row of X to its nearest row of Y (RMS per feature)."""
+    if Y is None or len(Y) == 0:
+        return np.full(len(X), np.nan)
+    d2 = (np.sum(X * X, axis=1)[:, None] - 2.0 * X @ Y.T + np.sum(Y * Y, axis=1)[None, :]).min(
+        axis=1
+    )
+    return np.sqrt(np.maximum(d2, 0.0) / max(X.shape[1], 1))
+
+
+class AttunedStrategy(Strategy):
+    """Picks N with a Bayesian taste model (see the module docstring).
+
+    Parameters
+    ----------
+    model:
+        The taste model to fit each round; a :class:`BayesianTasteModel` by
+        default. It is cloned: the strategy never changes the one given.
+    novelty_weight:
+        Bonus for candidates far from everything already shown, at any surprise.
+    diversity_weight:
+        Bonus for candidates far from the picks already made in this round.
+    unsure_quantile, far_quantile:
+        A pick is called "unsure" / "far" when its posterior std / novelty is in
+        the top share of the pool given by these quantiles.
+
+    Attributes
+    ----------
+    model_ : the taste model fitted in the latest round (``None`` before any judgment).
+    last_scores_ : per pick of the latest round, its mean, std and novelty.
+    """
+
+    def __init__(
+        self,
+        model: TasteModel | None = None,
+        *,
+        novelty_weight: float = 0.05,
+        diversity_weight: float = 0.1,
+        unsure_quantile: float = 0.75,
+        far_quantile: float = 0.8,
+    ) -> None:
+        self.model = model
+        self.novelty_weight = novelty_weight
+        self.diversity_weight = diversity_weight
+        self.unsure_quantile = unsure_quantile
+        self.far_quantile = far_quantile
+        self.model_: TasteModel | None = None
+        self._fingerprint: tuple | None = None
+
+    def __repr__(self) -> str:
+        return f"AttunedStrategy(model={self.model!r})"
+
+    # -- the model ----------------------------------------------------------------------
+    def _new_model(self) -> TasteModel:
+        if self.model is None:
+            return BayesianTasteModel()
+        params = self.model.get_params() if hasattr(self.model, "get_params") else None
+        if params is not None:
+            return type(self.model)(**params)
+        import copy
+
+        return copy.deepcopy(self.model)
+
+    @staticmethod
+    def _key(fb: Feedback) -> tuple:
+        last_c = fb.comparisons[-1] if fb.comparisons else None
+        last_r = fb.ratings[-1] if fb.ratings else None
+        return (fb.work_id, len(fb.comparisons), len(fb.ratings), len(fb.features), last_c, last_r)
+
+    def fit(self, feedback: Feedback, work_id: str | None = None) -> AttunedStrategy:
+        """Fit the taste model to ``feedback``; reuses the fit when nothing changed."""
+        key = (*self._key(feedback), work_id)
+        if self.model_ is not None and key == self._fingerprint:
+            return self
+        data = preference_data(feedback, work_id)
+        if len(data) == 0:
+            self.model_ = None
+        else:
+            model = self.model_ if self.model_ is not None else self._new_model()
+            self.model_ = model.fit(data)
+        self._fingerprint = key
+        return self
+
+    # -- choosing -----------------------------------------------------------------------
+    def select(self, pool: Sequence[Candidate], context: ProposalContext) -> list[Pick]:
+        n = min(int(context.n), len(pool))
+        if n <= 0:
+            return []
+        feats = [c.features for c in pool]
+        if any(f is None for f in feats):
+            raise InputError("every candidate of the pool needs .features (partner.describe)")
+        X = np.stack([np.asarray(f, dtype=float).ravel() for f in feats])
+        if not np.all(np.isfinite(X)):
+            X = np.nan_to_num(X, nan=0.5, posinf=1.0, neginf=0.0)
+        s = float(np.clip(context.surprise, 0.0, 1.0))
+        seen = np.asarray(context.seen, dtype=float)
+        if seen.ndim != 2 or seen.shape[1] != X.shape[1]:
+            seen = np.empty((0, X.shape[1]))
+        self.fit(context.feedback, context.work_id)
+        model = self.model_
+        if model is None or getattr(model, "n_features_in_", X.shape[1]) != X.shape[1]:
+            return self._cold_start(X, n, seen)
+        return self._choose(model, X, n, s, seen, context.rng)
+
+    def _cold_start(self, X: np.ndarray, n: int, seen: np.ndarray) -> list[Pick]:
+        # the first pick nearest the pool's centre, then spread out from it and from what was seen
+        centre = int(np.argmin(np.linalg.norm(X - X.mean(axis=0), axis=1)))
+        order = farthest_first(X, n, start=[centre], avoid=seen if len(seen) else None)
+        self.last_scores_ = []
+        return [
+            Pick(
+                index=i, reason=REASON_START_PREDICTED if k == 0 else REASON_START, predicted=k == 0
+            )
+            for k, i in enumerate(order)
+        ]
+
+    def _choose(
+        self,
+        model: TasteModel,
+        X: np.ndarray,
+        n: int,
+        s: float,
+        seen: np.ndarray,
+        rng: np.random.Generator,
+    ) -> list[Pick]:
+        mean, std = model.predict(X, return_std=True)  # type: ignore[misc]
+        m = len(X)
+        novelty = _min_dist(X, seen)
+        has_seen = bool(np.isfinite(novelty).all())
+        nov_z = _z(novelty) if has_seen else np.zeros(m)
+        mean_z = _z(mean)
+        surprise_term = nov_z - mean_z
+        draws = model.sample(X, max(n - 1, 1), rng) if n > 1 else np.empty((0, m))
+        # P(pick preferred to a typical candidate), with the probit correction
+        typical = float(np.median(mean))
+
+        def pct(i: int) -> int:
+            p = 1.0 / (
+                1.0 + math.exp(-(mean[i] - typical) / math.sqrt(1 + math.pi * std[i] ** 2 / 8))
+            )
+            return round(100 * p)
+
+        first = int(np.argmax(mean))
+        chosen = [first]
+        why: dict[int, str] = {first: "taste"}
+        dist_to_chosen = _min_dist(X, X[[first]])
+        # the surprise dial sets how many of the other n-1 slots go to surprises
+        expected = s * (n - 1)
+        n_surprise = math.floor(expected) + int(rng.random() < expected - math.floor(expected))
+        for k in range(1, n):
+            slot_is_surprise = k >= n - n_surprise
+            if slot_is_surprise:
+                score = surprise_term + self.diversity_weight * _z(dist_to_chosen)
+            else:
+                score = (
+                    _z(draws[k - 1])
+                    + self.novelty_weight * nov_z
+                    + self.diversity_weight * _z(dist_to_chosen)
+                )
+            score[chosen] = -np.inf
+            i = int(np.argmax(score))
+            chosen.append(i)
+            why[i] = "surprise" if slot_is_surprise else "draw"
+            dist_to_chosen = np.minimum(dist_to_chosen, _min_dist(X, X[[i]]))
+
+        q_std = np.quantile(std, self.unsure_quantile)
+        q_nov = np.quantile(novelty, self.far_quantile) if has_seen else np.inf
+        q_mean = np.quantile(mean, 0.75)
+        med_mean = float(np.median(mean))
+        picks: list[Pick] = []
+        self.last_scores_ = []
+        for i in chosen:
+            if i == first:
+                reason = REASON_TASTE.format(pct=pct(i))
+            elif why[i] == "surprise" and mean[i] < med_mean:
+                reason = REASON_SURPRISE
+            elif why[i] == "surprise" and has_seen and novelty[i] >= q_nov:
+                reason = REASON_FAR
+            elif std[i] >= q_std:
+                reason = REASON_UNSURE
+            elif has_seen and novelty[i] >= q_nov:
+                reason = REASON_FAR
+            elif mean[i] >= q_mean:
+                reason = REASON_TASTE.format(pct=pct(i))
+            else:
+                reason = REASON_GUESS.format(pct=pct(i))
+            picks.append(Pick(index=i, reason=reason, score=float(mean[i]), predicted=i == first))
+            self.last_scores_.append(
+                {
+                    "index": i,
+                    "mean": float(mean[i]),
+                    "std": float(std[i]),
+                    "novelty": float(novelty[i]) if has_seen else None,
+                }
+            )
+        return picks

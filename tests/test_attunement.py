@@ -1,0 +1,316 @@
+"""The taste model and the attuned strategy."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from cocreate.attunement import (
+    AttunedStrategy,
+    BayesianTasteModel,
+    PreferenceData,
+    TasteProfile,
+    fit_from_feedback,
+    preference_data,
+    taste_profile,
+)
+from cocreate.model import Intention, Operator
+from cocreate.proposing import Candidate, Comparison, Feedback, ProposalContext, Rating
+
+D = 6
+NAMES = [f"f{k}" for k in range(D)]
+
+
+def _choose(u: np.ndarray, rng: np.random.Generator, temp: float = 0.05) -> int:
+    p = np.exp((u - u.max()) / temp)
+    return int(rng.choice(len(u), p=p / p.sum()))
+
+
+def _simulate(utility, rounds: int, n: int, seed: int, d: int = D) -> tuple[Feedback, list]:
+    """A creator choosing one of n random items per round."""
+    rng = np.random.default_rng(seed)
+    fb = Feedback(work_id="w")
+    for r in range(rounds):
+        X = rng.uniform(size=(n, d))
+        ids = [f"{r}-{k}" for k in range(n)]
+        for i, x in zip(ids, X, strict=True):
+            fb.features[i] = x
+        c = _choose(utility(X), rng)
+        fb.comparisons += [Comparison(ids[c], o, 1.0, "w", "choose") for o in ids if o != ids[c]]
+    return fb, []
+
+
+def _heldout_accuracy(model, utility, seed: int = 99, d: int = D) -> float:
+    rng = np.random.default_rng(seed)
+    A, B = rng.uniform(size=(600, d)), rng.uniform(size=(600, d))
+    truth = utility(A) > utility(B)
+    return float(np.mean((model.predict(A) > model.predict(B)) == truth))
+
+
+W_TRUE = np.array([2.0, -1.5, 1.0, 0.0, 0.5, -0.5])
+
+
+def linear_u(X):
+    return X @ W_TRUE / 3
+
+
+TARGET = np.array([0.3, 0.7, 0.5, 0.2, 0.8, 0.6])
+
+
+def bump_u(X):
+    return np.exp(-np.sum((X - TARGET) ** 2, axis=1) / 0.3)
+
+
+@pytest.mark.parametrize("utility", [linear_u, bump_u], ids=["linear", "bump"])
+def test_learns_hidden_taste_from_choices(utility) -> None:
+    fb, _ = _simulate(utility, rounds=40, n=4, seed=1)
+    model = BayesianTasteModel().fit(fb)
+    acc = _heldout_accuracy(model, utility)
+    assert acc > 0.8, acc  # chance is 0.5
+    few = BayesianTasteModel().fit(_simulate(utility, rounds=3, n=4, seed=1)[0])
+    assert acc > _heldout_accuracy(few, utility)
+
+
+def test_uncertainty_shrinks_with_data() -> None:
+    X = np.random.default_rng(5).uniform(size=(200, D))
+    stds = []
+    for rounds in (0, 5, 20, 80):
+        fb, _ = _simulate(linear_u, rounds=rounds, n=4, seed=2)
+        fb.features.setdefault("probe", X[0])
+        model = BayesianTasteModel().fit(fb)
+        _, std = model.predict(X, return_std=True)
+        stds.append(float(np.mean(std)))
+    assert stds == sorted(stds, reverse=True) and stds[-1] < 0.7 * stds[0], stds
+
+
+def _two_items() -> Feedback:
+    fb = Feedback(work_id="w")
+    fb.features["a"] = np.full(D, 0.2)
+    fb.features["b"] = np.full(D, 0.8)
+    fb.features["c"] = np.full(D, 0.5)
+    return fb
+
+
+def _gap(fb: Feedback) -> float:
+    m = BayesianTasteModel().fit(fb)
+    pa, pb = m.predict(np.stack([fb.features["a"], fb.features["b"]]))
+    return float(pa - pb)
+
+
+@pytest.mark.parametrize("source", ["choose", "rank", "compare", "reject", "edit"])
+def test_each_comparison_kind_moves_the_model(source: str) -> None:
+    fb = _two_items()
+    before = _gap(fb)
+    fb.comparisons.append(Comparison("a", "b", 0.5 if source == "reject" else 1.0, "w", source))
+    assert _gap(fb) > before + 0.05
+    fb2 = _two_items()
+    fb2.comparisons.append(Comparison("b", "a", 1.0, "w", source))
+    assert _gap(fb2) < before - 0.05
+
+
+def test_ratings_move_the_model_both_ways() -> None:
+    fb = _two_items()
+    base = BayesianTasteModel().fit(fb)
+    xa = fb.features["a"][None]
+    fb.ratings.append(Rating("a", 5, "w"))
+    up = BayesianTasteModel().fit(fb).predict(xa)[0]
+    fb.ratings[-1] = Rating("a", 1, "w")
+    down = BayesianTasteModel().fit(fb).predict(xa)[0]
+    assert down < base.predict(xa)[0] < up
+    fb.ratings = [Rating("a", 4, "w"), Rating("b", 2, "w")]
+    assert _gap(fb) > 0.1
+    # a 3-star rating alone says "neutral": nothing changes
+    fb.ratings = [Rating("a", 3, "w")]
+    assert _gap(fb) == pytest.approx(_gap(_two_items()), abs=1e-9)
+
+
+def test_skip_teaches_nothing() -> None:
+    fb = _two_items()
+    fb.comparisons.append(Comparison("a", "b", 1.0, "w", "choose"))
+    m1 = BayesianTasteModel().fit(fb)
+    # a skip adds no comparison; the skipped artifact's features may be there
+    fb.features["skipped"] = np.full(D, 0.9)
+    m2 = BayesianTasteModel().fit(fb)
+    assert np.allclose(m1.coef_, m2.coef_) and np.allclose(m1.covariance_, m2.covariance_)
+
+
+def test_current_work_counts_more_and_other_works_are_the_prior() -> None:
+    fb = _two_items()
+    fb.comparisons.append(Comparison("a", "b", 1.0, "earlier", "choose"))
+    prior_only = _gap(fb)
+    assert prior_only > 0.05  # the earlier work is a prior for this one
+    fb2 = _two_items()
+    fb2.comparisons.append(Comparison("a", "b", 1.0, "w", "choose"))
+    assert _gap(fb2) > prior_only  # the current work weighs more
+    data = preference_data(fb)
+    assert not data.pair_current.any() and data.n_works == 1
+
+
+def test_select_with_500_judgments_refits_only_on_change() -> None:
+    """With a long history the strategy still picks well, and refits only when told more."""
+    target = np.linspace(0.2, 0.8, 16)
+
+    def bump16(X):
+        return np.exp(-np.sum((X - target) ** 2, axis=1) / 0.6)
+
+    fb, _ = _simulate(bump16, rounds=167, n=4, seed=3, d=16)  # 501 comparisons
+    strategy = AttunedStrategy()
+    rng = np.random.default_rng(0)
+    pool = _pool(rng, 256, d=16)
+    picks = strategy.select(pool, _context(fb, 9, 0.3, 0, d=16))
+    assert len({p.index for p in picks}) == 9 and sum(p.predicted for p in picks) == 1
+    model = strategy.model_
+    coef = model.coef_.copy()
+    strategy.select(pool, _context(fb, 9, 0.3, 1, d=16))
+    assert strategy.model_ is model and np.array_equal(model.coef_, coef), (
+        "no new judgment: no refit"
+    )
+    fb.comparisons.append(fb.comparisons[0])
+    strategy.select(pool, _context(fb, 9, 0.3, 2, d=16))
+    assert not np.array_equal(strategy.model_.coef_, coef), "a new judgment refits"
+    best = max(picks, key=lambda p: p.score)
+    assert best.predicted
+    assert bump16(pool[best.index].features[None])[0] > np.median(
+        bump16(np.stack([c.features for c in pool]))
+    )
+
+
+def test_profile_names_the_features_that_matter() -> None:
+    fb, _ = _simulate(linear_u, rounds=60, n=4, seed=4)
+    prof = taste_profile(fb, NAMES, creator="ana", domain="design")
+    assert isinstance(prof, TasteProfile)
+    assert prof.n_judgments == len(fb) and prof.n_works == 1
+    assert 0 < prof.confidence < 1 and prof.accuracy > 0.7
+    top = {f.name: f for f in prof.top_features[:3]}
+    assert "f0" in top and top["f0"].weight > 0 and top["f0"].sure
+    assert "f1" in top and top["f1"].weight < 0
+    exported = json.loads(json.dumps(prof.to_dict()))
+    assert exported["format"] == "cocreate-taste/1" and exported["creator"] == "ana"
+    assert "confidence" in prof.summary()
+    empty = taste_profile(Feedback(work_id="w"), NAMES)
+    assert empty.n_judgments == 0 and empty.confidence == 0.0
+    assert fit_from_feedback(fb).is_fitted
+
+
+def test_model_reset_and_params() -> None:
+    fb, _ = _simulate(linear_u, rounds=5, n=4, seed=4)
+    m = BayesianTasteModel(n_fourier=16).fit(fb)
+    assert m.is_fitted and m.get_params()["n_fourier"] == 16
+    m.reset()
+    assert not m.is_fitted
+    with pytest.raises(RuntimeError):
+        m.predict(np.zeros((1, D)))
+    with pytest.raises(ValueError):
+        m.set_params(nope=1)
+
+
+def test_preference_data_from_pairs() -> None:
+    rng = np.random.default_rng(0)
+    A, B = rng.uniform(size=(30, D)), rng.uniform(size=(30, D))
+    win = np.where((linear_u(A) > linear_u(B))[:, None], A, B)
+    lose = np.where((linear_u(A) > linear_u(B))[:, None], B, A)
+    m = BayesianTasteModel().fit(PreferenceData.from_pairs(win, lose))
+    assert m.score(PreferenceData.from_pairs(win, lose)) > 0.9
+    p = m.predict_proba(win, lose)
+    assert np.all((p > 0) & (p < 1)) and np.mean(p) > 0.7
+
+
+# -- the strategy -------------------------------------------------------------------------
+def _pool(rng: np.random.Generator, size: int, d: int = D) -> list[Candidate]:
+    X = rng.uniform(size=(size, d))
+    return [Candidate({}, Operator.FRESH, (), k, features=x) for k, x in enumerate(X)]
+
+
+def _context(fb: Feedback, n: int, surprise: float, seed: int, d: int = D, seen=None):
+    return ProposalContext(
+        work_id="w",
+        creator="ana",
+        domain="design",
+        intention=Intention("x"),
+        round=1,
+        n=n,
+        surprise=surprise,
+        feedback=fb,
+        seen=np.empty((0, d)) if seen is None else seen,
+        rng=np.random.default_rng(seed),
+    )
+
+
+@pytest.mark.parametrize("rounds", [0, 10])
+@pytest.mark.parametrize("n", [1, 4, 9])
+def test_strategy_picks_n_distinct_with_reasons(rounds: int, n: int) -> None:
+    fb, _ = _simulate(linear_u, rounds=rounds, n=4, seed=6)
+    pool = _pool(np.random.default_rng(1), 200)
+    seen = np.stack(list(fb.features.values())) if fb.features else None
+    picks = AttunedStrategy().select(pool, _context(fb, n, 0.5, 0, seen=seen))
+    assert len(picks) == n and len({p.index for p in picks}) == n
+    assert all(p.reason for p in picks)
+    assert sum(p.predicted for p in picks) == 1
+    small = AttunedStrategy().select(pool[:3], _context(fb, n, 0.5, 0))
+    assert len(small) == min(n, 3)
+
+
+def test_predicted_pick_is_the_best_guess() -> None:
+    fb, _ = _simulate(linear_u, rounds=30, n=4, seed=7)
+    pool = _pool(np.random.default_rng(2), 200)
+    strategy = AttunedStrategy()
+    picks = strategy.select(pool, _context(fb, 4, 0.0, 0))
+    X = np.stack([c.features for c in pool])
+    predicted = next(p for p in picks if p.predicted)
+    assert predicted.index == int(np.argmax(strategy.model_.predict(X)))
+    assert predicted.reason.startswith("predicted to suit your taste (")
+    # and it is really good under the hidden taste
+    assert linear_u(X[[predicted.index]])[0] > np.quantile(linear_u(X), 0.9)
+
+
+def test_surprise_dial_moves_picks_away_from_taste() -> None:
+    fb, _ = _simulate(linear_u, rounds=25, n=4, seed=8)
+    seen = np.stack(list(fb.features.values()))
+    liked = np.stack([fb.features[c.winner] for c in fb.comparisons])
+    gaps, far = [], []
+    for seed in range(8):
+        pool = _pool(np.random.default_rng(100 + seed), 200)
+        X = np.stack([c.features for c in pool])
+        out = {}
+        for s in (0.0, 1.0):
+            picks = AttunedStrategy().select(pool, _context(fb, 6, s, seed, seen=seen))
+            idx = [p.index for p in picks if not p.predicted]
+            dist = np.min(np.linalg.norm(X[idx][:, None] - liked[None], axis=2), axis=1)
+            out[s] = (linear_u(X[idx]).mean(), dist.mean())
+        gaps.append(out[0.0][0] - out[1.0][0])
+        far.append(out[1.0][1] - out[0.0][1])
+    assert np.mean(gaps) > 0 and np.mean(np.array(gaps) > 0) >= 0.75, gaps
+    assert np.mean(far) > 0, far
+
+
+def test_surprise_reasons_are_said() -> None:
+    fb, _ = _simulate(linear_u, rounds=25, n=4, seed=8)
+    seen = np.stack(list(fb.features.values()))
+    pool = _pool(np.random.default_rng(3), 200)
+    picks = AttunedStrategy().select(pool, _context(fb, 6, 1.0, 0, seen=seen))
+    reasons = " | ".join(p.reason for p in picks)
+    assert "surprise" in reasons or "far from everything" in reasons
+    picks0 = AttunedStrategy().select(pool, _context(fb, 6, 0.0, 0, seen=seen))
+    assert not any("surprise" in p.reason for p in picks0)
+
+
+def test_strategy_is_deterministic_given_a_seed() -> None:
+    fb, _ = _simulate(bump_u, rounds=15, n=4, seed=9)
+    pool = _pool(np.random.default_rng(4), 200)
+    a = AttunedStrategy().select(pool, _context(fb, 6, 0.4, 11))
+    b = AttunedStrategy().select(pool, _context(fb, 6, 0.4, 11))
+    assert a == b
+    c = AttunedStrategy().select(pool, _context(fb, 6, 0.4, 12))
+    assert [p.index for p in c] != [p.index for p in a]
+
+
+def test_strategy_survives_odd_feedback() -> None:
+    fb = Feedback(work_id="w")
+    fb.features["a"] = np.zeros(D)
+    fb.features["b"] = np.ones(3)  # another feature length: left out
+    fb.comparisons.append(Comparison("a", "b", 1.0, "w", "choose"))
+    fb.comparisons.append(Comparison("a", "missing", 1.0, "w", "choose"))
+    picks = AttunedStrategy().select(_pool(np.random.default_rng(0), 50), _context(fb, 4, 0.3, 0))
+    assert len(picks) == 4 and sum(p.predicted for p in picks) == 1
