@@ -1,0 +1,254 @@
+"""Attunement on the visual partner (task b): the hidden taste reads rendered pixels.
+
+    python -m bench.attunement.visual            # about 5 minutes on 2 cores
+    python -m bench.attunement.visual --seeds 2  # quicker
+
+A simulated creator likes one colour and a degree of mirror symmetry. Its
+utility is computed from the rendered pixels with its own code (plain HSV
+hue and a left-right pixel difference), not from the partner's features, so
+the attuned strategy must learn the taste through the CPPN's OKLab, symmetry
+and texture features. Methods, side by side on the same creators and random
+streams: random fresh images, (1+λ) interactive evolution (children of the
+pick, as in Picbreeder), and the attuned strategy driving the same pool the
+session builds. Measured: rounds until the best image shown reaches 90% of
+the best utility any method found for that creator (the true optimum over
+CPPN images is unknown), and the utility reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from multiprocessing import Pool
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np
+
+from cocreate.attunement import AttunedStrategy
+from cocreate.model import Intention, Operator
+from cocreate.partners.cppn import CPPNPartner
+from cocreate.partners.cppn.network import pixels
+from cocreate.proposing import (
+    Candidate,
+    Comparison,
+    Feedback,
+    ProposalContext,
+)
+
+STRENGTHS = (0.15, 0.35, 0.6, 0.85)
+SIZE = 48
+PARTNER = CPPNPartner()
+INTENT = Intention("an emblem")
+
+
+class PixelCreator:
+    """Likes a hue (with enough saturation) and a degree of left-right symmetry."""
+
+    def __init__(self, seed: int) -> None:
+        rng = np.random.default_rng([4242, seed])
+        self.hue = float(rng.uniform(0, 1))
+        self.symmetry = float(rng.choice([0.0, 1.0]))
+        self.rng = np.random.default_rng([4243, seed])
+
+    def utility(self, genome: dict) -> float:
+        rgb = pixels(genome, SIZE).astype(float) / 255.0
+        mx, mn = rgb.max(axis=2), rgb.min(axis=2)
+        sat = np.where(mx > 0, (mx - mn) / np.maximum(mx, 1e-9), 0.0)
+        r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+        hue = (np.arctan2(np.sqrt(3) * (g - b), 2 * r - g - b) / (2 * np.pi)) % 1.0
+        dist = np.minimum(np.abs(hue - self.hue), 1 - np.abs(hue - self.hue))
+        colour = float(np.mean(sat * np.exp(-(dist**2) / (2 * 0.06**2))))
+        lr = 1.0 - float(np.mean(np.abs(rgb - rgb[:, ::-1]))) * 2
+        sym = 1.0 - abs(self.symmetry - max(lr, 0.0))
+        return 0.7 * colour + 0.3 * sym
+
+    def choose(self, genomes: list[dict], temperature: float = 0.05) -> tuple[int, list[float]]:
+        u = np.array([self.utility(g) for g in genomes])
+        p = np.exp((u - u.max()) / temperature)
+        return int(self.rng.choice(len(u), p=p / p.sum())), list(u)
+
+
+def run_random(creator: PixelCreator, n: int, rounds: int, seed: int) -> list[float]:
+    rng = np.random.default_rng([seed, 1])
+    curve, best = [], 0.0
+    for _ in range(rounds):
+        shown = [PARTNER.fresh(rng, INTENT) for _ in range(n)]
+        _, u = creator.choose(shown)
+        best = max(best, *u)
+        curve.append(best)
+    return curve
+
+
+def run_evolution(creator: PixelCreator, n: int, rounds: int, seed: int) -> list[float]:
+    rng = np.random.default_rng([seed, 2])
+    curve, best, parent = [], 0.0, None
+    for _ in range(rounds):
+        if parent is None:
+            shown = [PARTNER.fresh(rng, INTENT) for _ in range(n)]
+        else:
+            shown = [parent] + [
+                PARTNER.vary(parent, float(rng.choice(STRENGTHS)), rng) for _ in range(n - 1)
+            ]
+        k, u = creator.choose(shown)
+        parent = shown[k]
+        best = max(best, *u)
+        curve.append(best)
+    return curve
+
+
+def run_attuned(
+    creator: PixelCreator, n: int, rounds: int, seed: int, pool_size: int, surprise: float = 0.3
+) -> tuple[list[float], list[float]]:
+    rng = np.random.default_rng([seed, 3])
+    strategy = AttunedStrategy()
+    fb = Feedback(work_id="bench")
+    genomes: dict[str, dict] = {}
+    picks: list[str] = []
+    seen: list[np.ndarray] = []
+    curve, best, compute = [], 0.0, []
+    for r in range(rounds):
+        anchors = list(dict.fromkeys(reversed(picks)))[:4]
+        p_fresh = 1.0 if not anchors else 0.2 + 0.5 * surprise
+        pool = []
+        for _ in range(pool_size):
+            s = int(rng.integers(2**31))
+            crng = np.random.default_rng(s)
+            if rng.random() < p_fresh:
+                pool.append(Candidate(PARTNER.fresh(crng, INTENT), Operator.FRESH, (), s))
+            elif len(anchors) >= 2 and rng.random() < 0.3:
+                a, b = rng.choice(len(anchors), 2, replace=False)
+                g = PARTNER.cross(genomes[anchors[int(a)]], genomes[anchors[int(b)]], crng)
+                pool.append(Candidate(g, Operator.CROSS, (anchors[int(a)], anchors[int(b)]), s))
+            else:
+                a = anchors[int(rng.integers(len(anchors)))]
+                st = float(rng.choice(STRENGTHS))
+                pool.append(
+                    Candidate(PARTNER.vary(genomes[a], st, crng), Operator.VARY, (a,), s, st)
+                )
+        for c in pool:
+            c.features = PARTNER.describe(c.genome)
+        ctx = ProposalContext(
+            "bench",
+            "sim",
+            "image",
+            INTENT,
+            r + 1,
+            n,
+            surprise,
+            fb,
+            np.stack(seen) if seen else np.empty((0, 0)),
+            np.random.default_rng([seed, r]),
+        )
+        t0 = time.perf_counter()
+        chosen = strategy.select(pool, ctx)
+        compute.append(time.perf_counter() - t0)
+        shown = [pool[p.index] for p in chosen]
+        k, u = creator.choose([c.genome for c in shown])
+        ids = [f"r{r}-{j}" for j in range(len(shown))]
+        for i, c in zip(ids, shown, strict=True):
+            genomes[i] = c.genome
+            fb.features[i] = np.asarray(c.features, dtype=float)
+            seen.append(fb.features[i])
+        fb.comparisons += [
+            Comparison(ids[k], o, 1.0, "bench", "choose") for o in ids if o != ids[k]
+        ]
+        picks.append(ids[k])
+        best = max(best, *u)
+        curve.append(best)
+    return curve, compute
+
+
+def episode(job: tuple) -> dict:
+    method, n, seed, rounds, pool_size = job
+    creator = PixelCreator(seed)
+    t0 = time.perf_counter()
+    compute: list[float] = []
+    if method == "random":
+        curve = run_random(creator, n, rounds, seed)
+    elif method == "evolution":
+        curve = run_evolution(creator, n, rounds, seed)
+    else:
+        curve, compute = run_attuned(creator, n, rounds, seed, pool_size)
+    return {
+        "method": method,
+        "n": n,
+        "seed": seed,
+        "curve": curve,
+        "compute": compute,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--pool", type=int, default=96)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    methods = ("random", "evolution", "attuned")
+    jobs = [
+        (m, n, s, args.rounds, args.pool)
+        for n in (4, 9)
+        for s in range(args.seeds)
+        for m in methods
+    ]
+    t0 = time.time()
+    with Pool(args.workers) as pool:
+        results = pool.map(episode, jobs)
+    lines = [
+        "## Attunement on the visual partner (task b)",
+        "",
+        f"Command: `python -m bench.attunement.visual --seeds {args.seeds} --rounds {args.rounds} "
+        f"--pool {args.pool}` ({time.time() - t0:.0f} s on {args.workers} workers). The hidden "
+        "taste reads rendered pixels (a hue and a degree of mirror symmetry) with its own code; "
+        "90% is of the best utility any method reached for that creator.",
+        "",
+        "| N | method | median rounds to 90% (IQR) | reached within budget | median best utility |",
+        "|---|---|---|---|---|",
+    ]
+    for n in (4, 9):
+        by_seed: dict[int, float] = {}
+        for r in results:
+            if r["n"] == n:
+                by_seed[r["seed"]] = max(by_seed.get(r["seed"], 0.0), r["curve"][-1])
+        for m in methods:
+            runs = [r for r in results if r["n"] == n and r["method"] == m]
+            to90 = []
+            for r in runs:
+                goal = 0.9 * by_seed[r["seed"]]
+                hit = next((k + 1 for k, v in enumerate(r["curve"]) if v >= goal), None)
+                to90.append(hit if hit is not None else args.rounds + 1)
+            q1, med, q3 = np.percentile(to90, [25, 50, 75])
+            reached = sum(t <= args.rounds for t in to90)
+            best = float(np.median([r["curve"][-1] for r in runs]))
+            lines.append(
+                f"| {n} | {m} | {med:.1f} ({q1:.0f}–{q3:.0f}) | {reached}/{len(runs)} | {best:.3f} |"
+            )
+    comp = [c for r in results for c in r["compute"]]
+    if comp:
+        lines += [
+            "",
+            f"Attuned strategy compute per round (model update + choosing N from a pool of "
+            f"{args.pool}): p50 {np.median(comp) * 1000:.1f} ms, p95 "
+            f"{np.percentile(comp, 95) * 1000:.1f} ms.",
+        ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if not args.no_write:
+        path = Path(__file__).resolve().parents[1] / "RESULTS.md"
+        old = path.read_text() if path.exists() else "# Benchmark results\n"
+        head = "## Attunement on the visual partner (task b)"
+        if head in old:
+            start = old.index(head)
+            end = old.find("\n## ", start + len(head))
+            old = old[:start] + (old[end + 1 :] if end != -1 else "")
+        path.write_text(old.rstrip() + "\n\n" + text)
+
+
+if __name__ == "__main__":
+    main()
