@@ -7,12 +7,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import cocreate
 from cocreate.partners import register
 from toy_partner import ToyPartner
 
 register(ToyPartner)
+
+# Timing is for bench/, not tests: a loaded CI machine must not fail a property test.
+settings.register_profile("cocreate", deadline=None)
+settings.load_profile("cocreate")
 
 BACKENDS = ["memory", "sqlite", "postgres"]
 _db_names = itertools.count()
