@@ -334,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Run: `python -m bench.attunement {'--full' if full else '--quick'}` "
         f"({time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
         f"{args.workers} workers, {wall / 60:.1f} min for the episodes). "
-        f"Raw results: `bench/attunement/{raw.name}`.",
+        f"Raw results: `bench/attunement/{raw.name}` (written by the run, not committed).",
         "",
         f"Setup: {rounds} rounds; tasks = hidden utilities (smooth, narrow, multimodal with "
         f"decoys) over the parametric partner's {', '.join(map(str, dims))} parameters; "
