@@ -31,8 +31,23 @@ def db(tmp_path: Path) -> str:
 def test_help_lists_every_command() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("studio", "demo", "new", "works", "propose", "choose", "reject", "rate",
-                    "skip", "undo", "history", "verify", "storage", "export", "attribution"):
+    for command in (
+        "studio",
+        "demo",
+        "new",
+        "works",
+        "propose",
+        "choose",
+        "reject",
+        "rate",
+        "skip",
+        "undo",
+        "history",
+        "verify",
+        "storage",
+        "export",
+        "attribution",
+    ):
         assert re.search(rf"\b{command}\b", result.output), command
 
 

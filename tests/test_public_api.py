@@ -23,13 +23,49 @@ def test_every_public_name_is_documented() -> None:
 
 def test_studio_and_work_keep_their_names() -> None:
     """The ask/tell names that scripts build on."""
-    for name in ("create_work", "work", "works", "verify", "close", "creators", "taste",
-                 "reset_taste", "register_creator", "partners"):
+    for name in (
+        "create_work",
+        "work",
+        "works",
+        "verify",
+        "close",
+        "creators",
+        "taste",
+        "reset_taste",
+        "register_creator",
+        "partners",
+    ):
         assert callable(getattr(cocreate.Studio, name)), name
-    for name in ("propose", "variations", "crossover", "interpolate", "choose", "reject", "rate",
-                 "rank", "compare", "skip", "note", "undo", "restore", "revise", "set_surprise",
-                 "contribute", "edit", "history", "artifact", "artifacts", "round", "judgments",
-                 "render", "attribution", "disclosure", "split_sheet", "export", "attunement"):
+    for name in (
+        "propose",
+        "variations",
+        "crossover",
+        "interpolate",
+        "choose",
+        "reject",
+        "rate",
+        "rank",
+        "compare",
+        "skip",
+        "note",
+        "undo",
+        "restore",
+        "revise",
+        "set_surprise",
+        "contribute",
+        "edit",
+        "history",
+        "artifact",
+        "artifacts",
+        "round",
+        "judgments",
+        "render",
+        "attribution",
+        "disclosure",
+        "split_sheet",
+        "export",
+        "attunement",
+    ):
         assert callable(getattr(cocreate.Work, name)), name
 
 

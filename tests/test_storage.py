@@ -51,7 +51,7 @@ def test_events_filter_by_work_kind_and_position(storage: Storage) -> None:
 
 
 def test_payload_round_trips(storage: Storage) -> None:
-    payload = {"text": "écho ☀ \"quoted\"", "nested": {"b": [1, 2.5, None, True]}, "a": ""}
+    payload = {"text": 'écho ☀ "quoted"', "nested": {"b": [1, 2.5, None, True]}, "a": ""}
     storage.append([ev(**payload)])
     (e,) = storage.events()
     assert {k: e.payload[k] for k in payload} == payload
@@ -113,7 +113,8 @@ def _tamper(storage: Storage, how: str) -> int:
             return 4
         if how == "reorder":  # events 4 and 5 trade places (and numbers)
             evs[3], evs[4] = (
-                dataclasses.replace(evs[4], seq=4), dataclasses.replace(evs[3], seq=5)
+                dataclasses.replace(evs[4], seq=4),
+                dataclasses.replace(evs[3], seq=5),
             )
             raws[3], raws[4] = raws[4], raws[3]
             return 4
@@ -134,8 +135,14 @@ def _tamper(storage: Storage, how: str) -> int:
         _sql(
             storage,
             "INSERT INTO events VALUES (4, :id, :w, :k, :a, :at, :p, :prev, :h)",
-            id="x" * 32, w=e.work_id, k=e.kind, a=e.actor, at=e.at, p='{"n":2}',
-            prev=e.prev_hash, h=e.hash,
+            id="x" * 32,
+            w=e.work_id,
+            k=e.kind,
+            a=e.actor,
+            at=e.at,
+            p='{"n":2}',
+            prev=e.prev_hash,
+            h=e.hash,
         )
         return 4
     if how == "reorder":
@@ -242,5 +249,5 @@ def test_a_damaged_media_file_is_reported_not_served(sqlite_studio) -> None:
     path = sqlite_studio.media._path(p.content_hash)
     path.write_bytes(b"0.999999 0.000000 0.000000 0.000000")
     with pytest.raises(CorruptStorage, match="damaged"):
-        work.artifact(p.id).content
+        _ = work.artifact(p.id).content
     assert sqlite_studio.verify().ok, "the ledger itself is untouched"

@@ -70,7 +70,9 @@ def run_demo(
             f"[bold]cocreate demo[/]: {domain} with partner [bold]{partner_cls.name}[/], "
             f"{rounds} rounds of {n}; brief: {work.intention.brief!r}"
         )
-        table = Table("round", "picked", "why it was shown", "taste of pick", "best so far", "foreseen")
+        table = Table(
+            "round", "picked", "why it was shown", "taste of pick", "best so far", "foreseen"
+        )
         best = -np.inf
         for r in range(1, rounds + 1):
             shown = work.propose(n)
@@ -84,8 +86,12 @@ def run_demo(
             best = max(best, person.utility(pick))
             foreseen = next((a for a in shown if a.predicted), None)
             table.add_row(
-                str(r), pick.id[:8], pick.reason[:60], f"{person.utility(pick):+.3f}",
-                f"{best:+.3f}", "yes" if foreseen == pick else ("no" if foreseen else "–"),
+                str(r),
+                pick.id[:8],
+                pick.reason[:60],
+                f"{person.utility(pick):+.3f}",
+                f"{best:+.3f}",
+                "yes" if foreseen == pick else ("no" if foreseen else "–"),
             )
         console.print(table)
         final = _finish(work, partner_cls, out_dir, console)
@@ -125,8 +131,11 @@ def _finish(work: Work, partner_cls: type, out_dir: Path, console: Console) -> A
         (out_dir / exported.filename).write_bytes(exported.data)
         if exported.sidecar:
             (out_dir / exported.sidecar_filename).write_bytes(exported.sidecar)
-        for fmt, name in (("prov-json", "provenance.json"), ("disclosure-txt", "disclosure.txt"),
-                          ("splits-csv", "splits.csv")):
+        for fmt, name in (
+            ("prov-json", "provenance.json"),
+            ("disclosure-txt", "disclosure.txt"),
+            ("splits-csv", "splits.csv"),
+        ):
             (out_dir / name).write_bytes(work.export(fmt, final).data)
         console.print(str(work.attribution(final)))
     except ImportError as exc:
