@@ -234,6 +234,8 @@ def test_creators_and_taste_profile(memory_studio: cocreate.Studio) -> None:
     assert ana.legal_name == "Ana Ruiz" and ana.ipi == "123"
     taste = memory_studio.taste("ana", "toy")
     assert taste["comparisons"] == 9 and taste["ratings"] == 3
+    assert taste["model"]["format"] == "cocreate-taste/1" and taste["model"]["n_judgments"] == 12
+    assert "judgments" in taste["summary"]
     memory_studio.reset_taste("ana", "toy")
     assert memory_studio.taste("ana", "toy")["judgments"] == 0
     assert len(work.judgments()) == 6, "a reset forgets the taste, not the ledger"

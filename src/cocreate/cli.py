@@ -552,15 +552,15 @@ def taste(
 
 def _format_profile(profile: dict[str, Any]) -> str:
     lines = [
-        f"{profile.get('creator')} in {profile.get('domain')}: {profile.get('judgments', 0)} preferences learned"
+        f"{profile['creator']} in {profile['domain']}: {profile['judgments']} preferences learned",
     ]
+    if profile.get("summary"):
+        lines.append(profile["summary"])
     curve = profile.get("attunement") or {}
     if curve.get("accuracy") is not None:
         lines.append(
             f"attunement: foresaw {curve['accuracy']:.0%} of picks (chance {curve['chance']:.0%})"
         )
-    for k, v in (profile.get("summary") or {}).items():
-        lines.append(f"  {k}: {v}")
     return "\n".join(lines)
 
 

@@ -238,13 +238,14 @@ class Studio:
             "ratings": len(feedback.ratings),
             "attunement": self.attunement(creator, domain),
         }
-        describe = getattr(self.strategy, "describe_taste", None)
-        if describe is not None:
-            names: tuple[str, ...] = ()
-            for cls in partner_registry.for_domain(domain):
-                names = cls.feature_names
-                break
-            profile["summary"] = describe(feedback, names)
+        try:
+            from .attunement import taste_profile
+        except ImportError:  # the attunement package is optional for custom strategies
+            return profile
+        names = partner_registry.for_domain(domain)[0].feature_names
+        model = taste_profile(feedback, names, creator=creator, domain=domain)
+        profile["model"] = model.to_dict()
+        profile["summary"] = model.summary()
         return profile
 
     def attunement(self, creator: str, domain: str) -> dict[str, Any]:
