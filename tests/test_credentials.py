@@ -437,3 +437,19 @@ def test_cppn_png_with_a_parametric_edit(identity):
         assert acts[0]["softwareAgent"]["name"] == "cppn"
         assert acts[-1]["digitalSourceType"] == IPTC + "humanEdits"
         assert verify_file(s, out.data, filename=out.filename, identity=identity).ok
+
+
+def test_export_at_print_resolution_is_signed_and_verifies(tmp_path) -> None:
+    with cocreate.Studio(f"sqlite:///{tmp_path / 's.db'}", seed=2) as st:
+        work = st.create_work("image", "ana", "a calm emblem")
+        pick = work.propose(3)[1]
+        work.choose(pick)
+        out = work.export("file", size=1024)
+        assert out.filename.endswith("-1024px.png")
+        with Image.open(io.BytesIO(out.data)) as im:
+            assert im.size == (1024, 1024)
+        report = verify_file(st, out.data, filename=out.filename)
+        assert report.ok and report.trusted and report.matches_ledger, report.problems
+        assert st.events(work.id)[-1].payload["size"] == 1024
+        with pytest.raises(cocreate.InputError):
+            work.export("file", size=5)

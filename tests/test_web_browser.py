@@ -176,18 +176,17 @@ def history_and_restore(page: object, name: str) -> None:
     page.wait_for_selector(".toast >> text=the next round builds on it")
 
 
-def attribution_and_export(page: object, name: str) -> bytes | None:
+def attribution_and_export(page: object, name: str, size: int | None = None) -> bytes:
     page.click("#tab-attribution")
     meta = page.evaluate("fetch('/api/meta').then(r => r.json())")
-    if not meta["authorship"]:
-        page.wait_for_selector(".empty >> text=Attribution is not available")
-        shot(page, f"attribution-{name}")
-        return None
+    assert meta["authorship"], "the authorship module ships with cocreate"
     page.wait_for_selector("#attribution section")
     shot(page, f"attribution-{name}")
     assert_named(page)
     formats = meta["export_formats"] or ["file"]
     page.select_option("#export-format", "file" if "file" in formats else formats[0])
+    if size is not None:
+        page.select_option("#export-size", str(size))
     with page.expect_download() as info:
         page.click("#export-button")
     path = info.value.path()
@@ -257,11 +256,10 @@ def test_image_journey(page: object, server: str) -> None:
     page.keyboard.press("Escape")
 
     history_and_restore(page, "image")
-    data = attribution_and_export(page, "image")
-    if data is not None:
-        with Image.open(io.BytesIO(data)) as im:
-            im.load()
-            assert im.format == "PNG" and im.width >= 16
+    data = attribution_and_export(page, "image", size=1024)
+    with Image.open(io.BytesIO(data)) as im:
+        im.load()
+        assert im.format == "PNG" and im.size == (1024, 1024), "rendered again at print size"
     insight(page, "image")
 
 
@@ -303,9 +301,8 @@ def test_design_journey(page: object, server: str) -> None:
 
     history_and_restore(page, "design")
     data = attribution_and_export(page, "design")
-    if data is not None:
-        root = ET.fromstring(data)
-        assert root.tag.endswith("svg")
+    root = ET.fromstring(data)
+    assert root.tag.endswith("svg")
     insight(page, "design")
 
     page.goto(server)

@@ -512,11 +512,16 @@ def export(
     artifact: Annotated[str | None, typer.Option(help="Default: the current version.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("."),
     provenance: Annotated[bool, typer.Option(help="Embed Content Credentials.")] = True,
+    size: Annotated[
+        int | None, typer.Option(help="Render the file again at this size first (e.g. 2048).")
+    ] = None,
     by: By = None,
 ) -> None:
     """Export a work's file or its records."""
     with _work(work_id) as (_, work):
-        result = work.export(format=format, artifact=artifact, provenance=provenance, by=by)
+        result = work.export(
+            format=format, artifact=artifact, provenance=provenance, by=by, size=size
+        )
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / result.filename
         path.write_bytes(result.data)

@@ -823,11 +823,13 @@ class Work:
         by: str | None = None,
         identity: Any = None,
         policy: Any = None,
+        size: int | None = None,
     ) -> Any:
         """Export the file (with Content Credentials) or a record (PROV, disclosure, splits).
 
         ``identity`` signs the Content Credentials (default: the studio's own);
-        ``policy`` weighs the attribution (default: ``authorship.DEFAULT_POLICY``).
+        ``policy`` weighs the attribution (default: ``authorship.DEFAULT_POLICY``);
+        ``size`` renders the file again from its recipe first (e.g. 2048 for print).
         """
         from .authorship import export
 
@@ -839,6 +841,7 @@ class Work:
             by=by,
             identity=identity,
             policy=policy,
+            size=size,
         )
 
     # -- internals --------------------------------------------------------------------

@@ -106,13 +106,16 @@ def export(
     by: str | None = None,
     identity: Identity | None = None,
     policy: Policy | dict | None = None,
+    size: int | None = None,
 ) -> Exported:
     """Export ``artifact`` (default: the current version) in ``format`` (see ``FORMATS``).
 
     ``"file"`` gives the artifact's own file with Content Credentials embedded
     (or the plain file and a ``.c2pa`` sidecar for types that cannot embed
-    them); ``provenance=False`` gives the plain file. The other formats are
-    records: PROV, the disclosure, the split sheet, the attribution report.
+    them); ``provenance=False`` gives the plain file; ``size`` renders it
+    again from its recipe at that resolution first (e.g. 2048 for print). The
+    other formats are records: PROV, the disclosure, the split sheet, the
+    attribution report.
     """
     if format not in FORMATS:
         raise UnsupportedFormat(f"unknown export format {format!r} (one of: {', '.join(FORMATS)})")
@@ -126,13 +129,16 @@ def export(
     if format == "file":
         assert target is not None
         check_supported(target.media_type)
+        content = target.content if size is None else work.render(target, size)
+        if size is not None:
+            stem = f"{stem}-{size}px"
         filename = f"{stem}.{EXTENSIONS[target.media_type]}"
-        data, sidecar, sidecar_name = target.content, None, None
+        data, sidecar, sidecar_name = content, None, None
         if provenance:
             attr = attribution(work, target, policy)
             manifest, ingredients = build_manifest(work, attr, filename)
             signed = sign(
-                target.content,
+                content,
                 target.media_type,
                 manifest,
                 identity or default_identity(work.studio),
@@ -172,6 +178,8 @@ def export(
         "filename": out.filename,
         "provenance": bool(provenance) if format == "file" else True,
     }
+    if size is not None and format == "file":
+        payload["size"] = size
     if out.sidecar is not None:
         payload["sidecar_sha256"] = hashlib.sha256(out.sidecar).hexdigest()
     work.studio._append(work.id, EventKind.EXPORTED, actor, payload)

@@ -1060,9 +1060,11 @@ def create_app(
         artifact: Annotated[str | None, Query(max_length=64)] = None,
         provenance: bool = True,
         part: Literal["file", "sidecar"] = "file",
+        size: Annotated[int | None, Query(ge=16, le=4096)] = None,
     ) -> Response:
         """Export the file (with provenance unless ``provenance=false``) or a record.
 
+        ``size`` renders the file again from its recipe at that resolution first.
         A POST because the export is recorded in the ledger; the page submits a form.
         """
         work = get_work(work_id)
@@ -1073,12 +1075,9 @@ def create_app(
             raise InputError(f"unknown export format {format!r} (formats: {', '.join(formats)})")
         if artifact:
             get_artifact(work, artifact)
-        try:
-            exported = mod.export(
-                work, artifact or None, format=format, provenance=provenance, by=by
-            )
-        except TypeError:  # an export() without a 'by' parameter
-            exported = mod.export(work, artifact or None, format=format, provenance=provenance)
+        exported = mod.export(
+            work, artifact or None, format=format, provenance=provenance, by=by, size=size
+        )
         if part == "sidecar":
             data = getattr(exported, "sidecar", None)
             if not data:

@@ -819,8 +819,12 @@ async function renderAttribution(body) {
   const formats = S.meta.export_formats.length ? S.meta.export_formats : ["file"];
   const fmt = h("select", { id: "export-format", name: "format", "aria-label": "Export format" }, formats.map((f) => h("option", { value: f, text: f })));
   const prov = h("input", { type: "checkbox", id: "export-provenance", checked: true });
+  const size = h("select", { id: "export-size", "aria-label": "Export size" },
+    h("option", { value: "", text: "as shown" }),
+    [1024, 2048, 4096].map((px) => h("option", { value: String(px), text: `${px} px` })));
   const dl = h("form", { method: "post", id: "export-form", class: "export" },
     h("label", { for: "export-format", class: "small" }, "Format"), fmt,
+    h("label", { for: "export-size", class: "small" }, "Size"), size,
     h("label", { class: "inline small", for: "export-provenance" }, prov, "embed provenance"),
     h("button", { type: "submit", class: "primary", id: "export-button" }, "Download"),
     h("button", { type: "button", id: "export-sidecar", class: "ghost" }, "Provenance sidecar"));
@@ -828,6 +832,7 @@ async function renderAttribution(body) {
     try {
       const p = new URLSearchParams({ by: me(), format: fmt.value, provenance: prov.checked ? "true" : "false", part });
       if (which.value) p.set("artifact", which.value);
+      if (size.value && fmt.value === "file") p.set("size", size.value);
       dl.action = `/api/works/${w.id}/export?${p}`;
       HTMLFormElement.prototype.submit.call(dl);
     } catch (e) { fail(e); }
