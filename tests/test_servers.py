@@ -88,7 +88,8 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 @pytest.mark.browser
 def test_headless_chromium_loads_a_local_page(tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api  # in the [test] extra
+
     path = need_chromium()
     (tmp_path / "index.html").write_text(
         "<!doctype html><title>cocreate smoke</title><p id=p>hello</p>", encoding="utf-8"

@@ -7,14 +7,11 @@ Kept small (a few examples per operation) so the run stays well under a minute.
 
 from __future__ import annotations
 
-import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
 
-schemathesis = pytest.importorskip("schemathesis")
-
-from hypothesis import HealthCheck, settings  # noqa: E402
-
-import cocreate  # noqa: E402
-from cocreate.web import create_app  # noqa: E402
+import cocreate
+from cocreate.web import create_app
 
 STUDIO = cocreate.Studio("memory://", seed=3)
 APP = create_app(STUDIO, max_upload_bytes=64 * 1024)
