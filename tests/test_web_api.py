@@ -722,7 +722,7 @@ def test_serve_prints_the_real_port(
 ) -> None:
     import uvicorn
 
-    from cocreate.web import app as web_app
+    from cocreate.web import server as web_server
 
     seen = {}
 
@@ -730,6 +730,6 @@ def test_serve_prints_the_real_port(
         seen["port"] = sockets[0].getsockname()[1]
 
     monkeypatch.setattr(uvicorn.Server, "run", fake_run)
-    web_app.serve("memory://", port=0)
+    web_server.serve("memory://", port=0)
     out = capsys.readouterr().out
     assert seen["port"] > 0 and f"http://127.0.0.1:{seen['port']}/" in out

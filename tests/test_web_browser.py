@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 import cocreate
-from cocreate.web.app import bind, create_app, url_of
+from cocreate.web.app import create_app
+from cocreate.web.server import bind, url_of
 
 pytestmark = pytest.mark.browser
 

@@ -5,6 +5,7 @@
 ``cocreate/web/static`` and need no network.
 """
 
-from .app import create_app, serve
+from .app import create_app
+from .server import serve
 
 __all__ = ["create_app", "serve"]

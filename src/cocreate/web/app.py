@@ -11,9 +11,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-import socket
 import threading
-import webbrowser
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -38,15 +36,24 @@ from ..errors import (
     StorageError,
 )
 from ..media import KNOWN_TYPES, MAX_CONTENT_BYTES, sniff
-from ..model import Artifact, Judgment, JudgmentKind
+from ..model import Artifact, JudgmentKind
 from ..session import MAX_PROPOSALS, Studio, Work, _person
 from .jobs import Jobs, TooBusy
+from .presenters import (
+    TEXT_PREVIEW,
+    artifact_out,
+    content_url,
+    judgment_out,
+    marks_by_artifact,
+    partner_out,
+    work_out,
+    work_partner,
+)
 from .schemas import (
     ActorIn,
     ArtifactOut,
     CreatorOut,
     EditIn,
-    EditParam,
     EventOut,
     GenerateIn,
     JobOut,
@@ -67,8 +74,6 @@ from .schemas import (
 )
 
 STATIC = Path(__file__).parent / "static"
-TEXT_PREVIEW = {"text/plain", "text/markdown", "application/json"}
-PREVIEW_CHARS = 20_000
 UPLOAD_TYPES = sorted(KNOWN_TYPES)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -167,223 +172,6 @@ def _formats() -> list[str]:
 # -- converting the session's records to the API's ----------------------------------------
 
 
-_RANGE = re.compile(r"\((-?\d+(?:\.\d+)?)\s*(?:\.\.|to)\s*(-?\d+(?:\.\d+)?)")
-
-
-_GUESS = [("degrees", (-180.0, 180.0)), ("fraction", (-1.0, 1.0)), ("factor", (0.1, 4.0))]
-
-
-def edit_schema(cls: type) -> list[EditParam]:
-    """The partner's ``edit_params`` typed for form controls.
-
-    A parametric partner declares its space (floats, ints, choices), and its
-    edits set values; others describe their adjustments in words, from which
-    a range ``(lo..hi)`` or ``one of a, b, c`` is read.
-    """
-    params = dict(getattr(cls, "edit_params", {}) or {})
-    space = getattr(cls, "space", None)
-    declared = {p.name: p for p in getattr(space, "params", ())}
-    out = []
-    for name, desc in params.items():
-        p = declared.get(name)
-        if p is not None and hasattr(p, "options"):
-            opts = list(p.options)
-            out.append(
-                EditParam(
-                    name=name,
-                    description=desc,
-                    type="choice",
-                    options=opts,
-                    default=opts[0],
-                    absolute=True,
-                )
-            )
-            continue
-        if p is not None and hasattr(p, "low"):
-            kind = "float" if isinstance(p.low, float) or isinstance(p.high, float) else "int"
-            out.append(
-                EditParam(
-                    name=name,
-                    description=desc,
-                    type=kind,
-                    low=p.low,
-                    high=p.high,
-                    default=p.low,
-                    absolute=True,
-                )
-            )
-            continue
-        m = re.search(r"one of ([\w\-]+(?:\s*,\s*[\w\-]+)+)", desc)
-        if m:
-            opts = [o.strip() for o in m.group(1).split(",")]
-            out.append(
-                EditParam(name=name, description=desc, type="choice", options=opts, default=opts[0])
-            )
-            continue
-        default = 1.0 if "factor" in desc else 0.0
-        m = _RANGE.search(desc)
-        if m and float(m.group(1)) < float(m.group(2)):
-            lo, hi = float(m.group(1)), float(m.group(2))
-            default = min(max(default, lo), hi)
-            out.append(
-                EditParam(
-                    name=name, description=desc, type="float", low=lo, high=hi, default=default
-                )
-            )
-        else:  # no stated range: a sensible one for the slider, any number accepted
-            lo, hi = next(
-                (r for word, r in _GUESS if word in desc),
-                (None, None),
-            )
-            kind = "float" if lo is not None else "number"
-            out.append(
-                EditParam(name=name, description=desc, type=kind, low=lo, high=hi, default=default)
-            )
-    return out
-
-
-def partner_out(cls: type) -> PartnerOut:
-    inst = cls()
-    info = inst.info()
-    return PartnerOut(
-        name=info.name,
-        domain=info.domain,
-        media_type=info.media_type,
-        model_id=info.model_id,
-        version=info.version,
-        source_type=info.source_type,
-        capabilities=sorted(inst.capabilities),
-        edit_params=dict(getattr(cls, "edit_params", {}) or {}),
-        edit_schema=edit_schema(cls),
-        accepts=list(getattr(cls, "accepts", ()) or ()),
-    )
-
-
-def _work_partner(work: Work) -> PartnerOut:
-    try:
-        return partner_out(partner_registry.get(work.partner_name))
-    except InputError:  # the partner's package is gone: show what the ledger knows
-        return PartnerOut(
-            name=work.partner_name,
-            domain=work.domain,
-            media_type="",
-            model_id="",
-            version="",
-            source_type="",
-            capabilities=[],
-            edit_params={},
-            accepts=[],
-        )
-
-
-def _content_url(a: Artifact) -> str:
-    return f"/api/works/{a.work_id}/artifacts/{a.id}/content"
-
-
-def _marks(judgments: list[Judgment]) -> dict[str, list[Mark]]:
-    out: dict[str, list[Mark]] = {}
-    for j in judgments:
-        if j.undone:
-            continue
-        if j.artifact:
-            role = {JudgmentKind.RANK: "best", JudgmentKind.COMPARE: "won"}.get(j.kind, "")
-            out.setdefault(j.artifact, []).append(
-                Mark(
-                    kind=str(j.kind),
-                    actor=j.actor,
-                    judgment=j.id,
-                    rating=j.rating,
-                    text=j.text,
-                    role=role,
-                )
-            )
-        if j.other:
-            role = "worst" if j.kind is JudgmentKind.RANK else "lost"
-            out.setdefault(j.other, []).append(
-                Mark(kind=str(j.kind), actor=j.actor, judgment=j.id, role=role)
-            )
-    return out
-
-
-def _genome_params(a: Artifact) -> dict[str, Any] | None:
-    g = a.genome
-    p = g.get("params") if isinstance(g, Mapping) else None
-    if not isinstance(p, Mapping):
-        return None
-    return {str(k): v for k, v in p.items() if isinstance(v, str | int | float | bool)}
-
-
-def artifact_out(a: Artifact, marks: Mapping[str, list[Mark]] | None = None) -> ArtifactOut:
-    text = None
-    if a.media_type in TEXT_PREVIEW:
-        text = a.content[: PREVIEW_CHARS * 4].decode("utf-8", "replace")[:PREVIEW_CHARS]
-    return ArtifactOut(
-        id=a.id,
-        work_id=a.work_id,
-        media_type=a.media_type,
-        size=a.size,
-        origin=str(a.origin),
-        author=a.author,
-        operator=str(a.operator),
-        parents=list(a.parents),
-        created_at=a.created_at,
-        round=a.round,
-        reason=a.reason,
-        seed=a.seed,
-        strength=a.recipe.strength if a.recipe else None,
-        edits=dict(a.edits),
-        predicted=a.predicted,
-        params=_genome_params(a),
-        content_url=_content_url(a),
-        text=text,
-        marks=list((marks or {}).get(a.id, [])),
-    )
-
-
-def judgment_out(j: Judgment) -> JudgmentOut:
-    return JudgmentOut(
-        id=j.id,
-        kind=str(j.kind),
-        actor=j.actor,
-        at=j.at,
-        artifact=j.artifact,
-        other=j.other,
-        among=list(j.among),
-        rating=j.rating,
-        text=j.text,
-        round=j.round,
-        undone=j.undone,
-    )
-
-
-def work_out(work: Work) -> WorkOut:
-    rounds = work.rounds()
-    cur = work.current()
-    current = cur.id if cur else None
-    thumb_id = current
-    if thumb_id is None and rounds:
-        thumb_id = rounds[max(rounds)][0]
-    thumbnail = f"/api/works/{work.id}/artifacts/{thumb_id}/content" if thumb_id else None
-    return WorkOut(
-        id=work.id,
-        title=work.title,
-        domain=work.domain,
-        creator=work.creator,
-        intention=work.intention.to_dict(),
-        surprise=work.surprise,
-        created_at=work.created_at,
-        partner=_work_partner(work),
-        rounds=sorted(rounds),
-        last_round=max(rounds, default=0),
-        current=current,
-        artifact_count=len(work.artifacts()),
-        thumbnail=thumbnail,
-    )
-
-
-# -- the app ------------------------------------------------------------------------------
-
-
 def create_app(
     studio: Studio,
     *,
@@ -446,7 +234,7 @@ def create_app(
             raise NotFound(str(exc)) from None
 
     def marks_of(work: Work) -> dict[str, list[Mark]]:
-        return _marks(work.judgments(include_undone=False))
+        return marks_by_artifact(work.judgments(include_undone=False))
 
     def generation(work: Work, body: GenerateIn) -> Any:
         _person(body.by)
@@ -717,7 +505,7 @@ def create_app(
         for depth, node in history.walk():
             n = by_id[node.artifact.id]
             n["depth"] = depth
-            n["content_url"] = _content_url(node.artifact)
+            n["content_url"] = content_url(node.artifact)
             if node.artifact.media_type in TEXT_PREVIEW:
                 n["text"] = node.artifact.content[:2000].decode("utf-8", "replace")
             order.append(n)
@@ -950,7 +738,7 @@ def create_app(
                     "upload the edited file instead"
                 )
             return work.edit(artifact_id, body.text.encode("utf-8"), by=body.by)
-        params = _work_partner(work).edit_params
+        params = work_partner(work).edit_params
         unknown = sorted(set(body.adjustments or {}) - set(params))
         if unknown:
             known = ", ".join(sorted(params)) or "none"
@@ -1099,54 +887,3 @@ def create_app(
         )
 
     return app
-
-
-# -- serving ------------------------------------------------------------------------------
-
-
-def bind(host: str = "127.0.0.1", port: int = 8000) -> socket.socket:
-    """A listening socket; port 0 picks a free port."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
-
-
-def url_of(sock: socket.socket) -> str:
-    host, port = sock.getsockname()[:2]
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{port}/"
-
-
-def serve(
-    url: str | None = None,
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    open_browser: bool = False,
-    *,
-    studio: Studio | None = None,
-) -> None:
-    """Serve the web studio over the storage at ``url`` until interrupted.
-
-    ``port=0`` picks a free port; the real address is printed once it listens.
-    """
-    import uvicorn
-
-    studio = studio or Studio(url)
-    app = create_app(studio)
-    sock = bind(host, port)
-    address = url_of(sock)
-    config = uvicorn.Config(app, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    print(f"cocreate studio: {address}  (storage {studio.url}; Ctrl+C to stop)", flush=True)
-    if open_browser:
-        threading.Timer(0.5, webbrowser.open, args=(address,)).start()
-    try:
-        server.run(sockets=[sock])
-    finally:
-        sock.close()
-        studio.close()
