@@ -141,7 +141,7 @@ class Studio:
         surprise: float = 0.3,
     ) -> Work:
         """Start a work in ``domain`` for ``creator`` with their intention."""
-        creator = _person(creator)
+        creator = person_id(creator)
         try:
             intent = Intention.coerce(intention)
         except (TypeError, ValueError) as exc:
@@ -193,7 +193,7 @@ class Studio:
     # -- people -----------------------------------------------------------------------
     def register_creator(self, creator: Creator) -> Creator:
         """Record a person's profile (names, PRO, IPI) for credits and split sheets."""
-        _person(creator.id)
+        person_id(creator.id)
         self._append("", EventKind.CREATOR_REGISTERED, creator.id, creator.to_dict())
         return creator
 
@@ -225,7 +225,7 @@ class Studio:
 
     def reset_taste(self, creator: str, domain: str) -> None:
         """Forget what ``creator`` taught in ``domain`` (the judgments stay in the ledger)."""
-        self._append("", EventKind.TASTE_RESET, _person(creator), {"domain": domain})
+        self._append("", EventKind.TASTE_RESET, person_id(creator), {"domain": domain})
 
     def taste(self, creator: str, domain: str) -> dict[str, Any]:
         """What the partner has learned of ``creator``'s taste in ``domain``, as a dict."""
@@ -335,7 +335,8 @@ def default_strategy() -> Strategy:
     return AttunedStrategy()
 
 
-def _person(actor: str) -> str:
+def person_id(actor: str) -> str:
+    """``actor`` as a person's id, or ``InputError`` if it is empty, too long or an AI's."""
     if not isinstance(actor, str) or not actor.strip():
         raise InputError("a person's id is required (e.g. by='ana')")
     actor = actor.strip()
@@ -645,7 +646,7 @@ class Work:
 
     def undo(self, *, by: str | None = None) -> str:
         """Undo the person's latest act with a compensating event; return the undone event id."""
-        actor = _person(by or self.creator)
+        actor = person_id(by or self.creator)
         acts = self._s.active_acts(actor)
         if not acts:
             raise NothingToUndo(f"{actor} has nothing left to undo in this work")
@@ -659,7 +660,7 @@ class Work:
         """Go back to any earlier node: the next round builds on it."""
         i = self._resolve(artifact)
         self.studio._append(
-            self.id, EventKind.RESTORED, _person(by or self.creator), {"artifact": i}
+            self.id, EventKind.RESTORED, person_id(by or self.creator), {"artifact": i}
         )
         return self.artifact(i)
 
@@ -676,7 +677,7 @@ class Work:
         self.studio._append(
             self.id,
             EventKind.INTENTION_REVISED,
-            _person(by or self.creator),
+            person_id(by or self.creator),
             {"intention": intent.to_dict()},
         )
         return intent
@@ -685,7 +686,7 @@ class Work:
         """Set the surprise dial for the rounds to come."""
         value = _unit(surprise, "surprise")
         self.studio._append(
-            self.id, EventKind.SURPRISE_SET, _person(by or self.creator), {"surprise": value}
+            self.id, EventKind.SURPRISE_SET, person_id(by or self.creator), {"surprise": value}
         )
         return value
 
@@ -704,7 +705,7 @@ class Work:
         ``role="material"`` makes it a parent for later proposals;
         ``role="reference"`` keeps it as a reference only.
         """
-        actor = _person(by or self.creator)
+        actor = person_id(by or self.creator)
         if role not in ("material", "reference"):
             raise InputError(f"role must be 'material' or 'reference', not {role!r}")
         check_content(content, media_type)
@@ -738,7 +739,7 @@ class Work:
         Give either the edited bytes, or ``adjustments`` the partner
         understands (see ``Partner.edit_params``), which keeps a recipe.
         """
-        actor = _person(by or self.creator)
+        actor = person_id(by or self.creator)
         i = self._resolve(artifact)
         if (new_content is None) == (adjustments is None):
             raise InputError("an edit gives either new content or adjustments, not both or neither")
@@ -885,7 +886,7 @@ class Work:
         text: str = "",
         round_no: int | None = None,
     ) -> Judgment:
-        actor = _person(by or self.creator)
+        actor = person_id(by or self.creator)
         if round_no is None and artifact is not None:
             round_no = self._s.round_of(artifact)
         payload = {
@@ -971,7 +972,7 @@ class Work:
         request: Mapping[str, Any],
         by: str | None,
     ) -> list[Artifact]:
-        asker = _person(by or self.creator)
+        asker = person_id(by or self.creator)
         s = self._s
         total = len(pool) + min(n, len(pool))
         for k, c in enumerate(pool):

@@ -37,7 +37,7 @@ from ..errors import (
 )
 from ..media import KNOWN_TYPES, MAX_CONTENT_BYTES, sniff
 from ..model import Artifact, JudgmentKind
-from ..session import MAX_PROPOSALS, Studio, Work, _person
+from ..session import MAX_PROPOSALS, Studio, Work, person_id
 from .jobs import Jobs, TooBusy
 from .presenters import (
     TEXT_PREVIEW,
@@ -237,7 +237,7 @@ def create_app(
         return marks_by_artifact(work.judgments(include_undone=False))
 
     def generation(work: Work, body: GenerateIn) -> Any:
-        _person(body.by)
+        person_id(body.by)
         kind = body.kind
         for ref in body.parents or ():
             work.artifact(ref)  # unknown parents are bad input now, not a failed job later
@@ -619,7 +619,7 @@ def create_app(
     )
     def cancel_job(job_id: str, body: ActorIn) -> JobOut:
         """Ask a running job to stop; nothing of it is stored."""
-        _person(body.by)
+        person_id(body.by)
         job = jobs.cancel(job_id)
         if job is None:
             raise NotFound(f"no job {job_id!r}")
@@ -856,7 +856,7 @@ def create_app(
         A POST because the export is recorded in the ledger; the page submits a form.
         """
         work = get_work(work_id)
-        by = _person(by)
+        by = person_id(by)
         mod = _authorship()
         formats = _formats()
         if formats and format not in formats:
