@@ -7,6 +7,8 @@ Kept small (a few examples per operation) so the run stays well under a minute.
 
 from __future__ import annotations
 
+import zlib
+
 import schemathesis
 from hypothesis import HealthCheck, settings
 
@@ -31,7 +33,7 @@ schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP)
 )
 def test_no_server_errors(case: object) -> None:
     params = case.path_parameters or {}
-    if "work_id" in params and hash(str(case.body)) % 2 == 0:
+    if "work_id" in params and zlib.crc32(str(case.body).encode()) % 2 == 0:  # stable
         params["work_id"] = WORK.id
         if "artifact_id" in params:
             params["artifact_id"] = ARTS[1].id
