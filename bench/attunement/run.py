@@ -202,7 +202,9 @@ def summarise(episodes: list[dict], methods: list[str]) -> list[str]:
     return lines
 
 
-def goal_lines(episodes: list[dict]) -> list[str]:
+def goal_lines(
+    episodes: list[dict], ours: tuple[str, ...] = ("attuned", "attuned-s0")
+) -> list[str]:
     """Rounds-to-90% ratios on the 8-/16-D and multimodal tasks, paired by seed."""
     lines = []
     by: dict[tuple, dict[str, dict]] = {}
@@ -211,20 +213,23 @@ def goal_lines(episodes: list[dict]) -> list[str]:
             continue
         key = (e["shape"], e["dim"], e["n"], e["taste_seed"], e["method_seed"])
         by.setdefault(key, {})[e["method"]] = e
-    for other in ("evolution", "pairwise-gp", "optuna-prefgp"):
-        rows = []
-        for (shape, dim, *_), ms in by.items():
-            if (dim >= 8 or shape == "multimodal") and "attuned" in ms and other in ms:
-                rows.append((_rounds(ms[other], "to90"), _rounds(ms["attuned"], "to90")))
-        if not rows:
-            continue
-        o, a = np.array(rows).T
-        lines.append(
-            f"- attuned vs {other} on the 8-/16-D and multimodal tasks ({len(rows)} paired runs, "
-            f"not reached = budget+1): median rounds to 90% {np.median(a):g} vs {np.median(o):g} "
-            f"(ratio of medians {np.median(o) / np.median(a):.2f}×); attuned fewer rounds in "
-            f"{int(np.sum(a < o))}, equal in {int(np.sum(a == o))}, more in {int(np.sum(a > o))}."
-        )
+    for mine in ours:
+        for other in ("evolution", "pairwise-gp", "optuna-prefgp"):
+            rows = []
+            for (shape, dim, *_), ms in by.items():
+                if (dim >= 8 or shape == "multimodal") and mine in ms and other in ms:
+                    rows.append((_rounds(ms[other], "to90"), _rounds(ms[mine], "to90")))
+            if not rows:
+                continue
+            o, a = np.array(rows).T
+            lines.append(
+                f"- {mine} vs {other} on the 8-/16-D and multimodal tasks ({len(rows)} paired "
+                f"runs, not reached = budget+1): median rounds to 90% {np.median(a):g} vs "
+                f"{np.median(o):g} (ratio of medians {np.median(o) / np.median(a):.2f}×), mean "
+                f"{np.mean(a):.1f} vs {np.mean(o):.1f}; {mine} fewer rounds in "
+                f"{int(np.sum(a < o))}, equal in {int(np.sum(a == o))}, more in "
+                f"{int(np.sum(a > o))}."
+            )
     return lines
 
 

@@ -17,6 +17,9 @@ where ``φ`` stacks
 
 each block with its own prior scale, so the weight-space model is a Gaussian
 process with the sum of a linear, a quadratic and an RBF kernel.
+The RBF lengthscale is chosen among a few candidates by the Laplace evidence
+(the marginal likelihood, as a Gaussian process fits its kernel), so the model
+matches how sharp the creator's taste is.
 
 What each judgment teaches is read from a :class:`~cocreate.proposing.Feedback`:
 
@@ -261,7 +264,15 @@ class BayesianTasteModel(TasteModel):
         bench/attunement (see bench/RESULTS.md).
     lengthscale:
         RBF lengthscale as a root-mean-square distance per feature (the
-        kernel reads ``exp(-|x - y|² / (2 d lengthscale²))``).
+        kernel reads ``exp(-|x - y|² / (2 d lengthscale²))``); used as given
+        when ``lengthscale_choices`` is ``None``.
+    lengthscale_choices:
+        Candidate lengthscales; ``fit`` keeps the one of highest Laplace
+        evidence (type-II maximum likelihood, as a Gaussian process fits its
+        kernel), so a creator with a sharp taste gets a short one. The choice
+        is made again whenever the observations have grown by half since the
+        last choice (and on the first fit); in between only the chosen model
+        is refitted, so most rounds cost one fit. ``None`` fixes ``lengthscale``.
     n_fourier:
         Number of random Fourier features (an approximation of the kernel).
     quadratic_max_features:
@@ -286,6 +297,9 @@ class BayesianTasteModel(TasteModel):
     n_observations_ : pairwise and reference observations fitted.
     n_judgments_, n_works_ : from the feedback.
     n_iter_ : Newton steps taken.
+    lengthscale_ : the lengthscale in use.
+    evidence_ : log evidence of each of ``lengthscale_choices`` at the latest choice.
+    chosen_at_ : the number of observations at the latest choice.
     """
 
     def __init__(
@@ -296,6 +310,7 @@ class BayesianTasteModel(TasteModel):
         rbf_scale: float = 2.0,
         bias_scale: float = 1.0,
         lengthscale: float = 0.3,
+        lengthscale_choices: Sequence[float] | None = (0.15, 0.3, 0.5),
         n_fourier: int = 128,
         quadratic_max_features: int = 20,
         other_work_weight: float = 0.5,
@@ -309,6 +324,7 @@ class BayesianTasteModel(TasteModel):
         self.rbf_scale = rbf_scale
         self.bias_scale = bias_scale
         self.lengthscale = lengthscale
+        self.lengthscale_choices = lengthscale_choices
         self.n_fourier = n_fourier
         self.quadratic_max_features = quadratic_max_features
         self.other_work_weight = other_work_weight
@@ -324,6 +340,7 @@ class BayesianTasteModel(TasteModel):
         "rbf_scale",
         "bias_scale",
         "lengthscale",
+        "lengthscale_choices",
         "n_fourier",
         "quadratic_max_features",
         "other_work_weight",
@@ -345,7 +362,8 @@ class BayesianTasteModel(TasteModel):
         return self
 
     def __repr__(self) -> str:
-        return f"BayesianTasteModel(n_fourier={self.n_fourier}, lengthscale={self.lengthscale})"
+        ell = getattr(self, "lengthscale_", self.lengthscale)
+        return f"BayesianTasteModel(n_fourier={self.n_fourier}, lengthscale={ell})"
 
     def reset(self) -> BayesianTasteModel:
         """Forget everything learned (the hyper-parameters stay)."""
@@ -373,7 +391,7 @@ class BayesianTasteModel(TasteModel):
         else:
             self._qi_ = self._qj_ = np.arange(d)
         n_quad = len(self._qi_)
-        ell = max(self.lengthscale, 1e-6) * math.sqrt(max(d, 1))
+        ell = max(getattr(self, "lengthscale_", self.lengthscale), 1e-6) * math.sqrt(max(d, 1))
         self._omega_ = rng.normal(0.0, 1.0 / ell, size=(d, self.n_fourier))
         self._phase_ = rng.uniform(0.0, 2 * math.pi, size=self.n_fourier)
         # prior variances of the blocks: [bias | linear | quadratic | fourier]
@@ -420,16 +438,56 @@ class BayesianTasteModel(TasteModel):
     def fit(
         self, data: Feedback | PreferenceData, work_id: str | None = None
     ) -> BayesianTasteModel:
-        """Fit the Laplace posterior to every judgment in ``data``; returns ``self``."""
+        """Fit the Laplace posterior to every judgment in ``data``; returns ``self``.
+
+        With ``lengthscale_choices``, also chooses the lengthscale (see the
+        class docstring); ``lengthscale_`` and ``evidence_`` record the choice.
+        """
         if isinstance(data, Feedback):
             data = preference_data(data, work_id)
+        choices = tuple(self.lengthscale_choices or ())
+        if len(choices) > 1 and len(data):
+            n = len(data)
+            chosen_at = getattr(self, "chosen_at_", 0)
+            same_d = getattr(self, "n_features_in_", -1) == data.n_features
+            if not (self.is_fitted and same_d and chosen_at and n < 1.5 * chosen_at):
+                return self._choose_lengthscale(data, choices)
+        elif "lengthscale_" not in vars(self):
+            self.lengthscale_ = choices[0] if len(choices) == 1 else self.lengthscale
+        return self._fit(data)
+
+    def _choose_lengthscale(
+        self, data: PreferenceData, choices: Sequence[float]
+    ) -> BayesianTasteModel:
+        best: BayesianTasteModel | None = None
+        evidence: dict[float, float] = {}
+        for ell in choices:
+            m = type(self)(
+                **{**self.get_params(), "lengthscale": float(ell), "lengthscale_choices": None}
+            )
+            m._fit(data)
+            evidence[float(ell)] = m.log_evidence(data)
+            if best is None or evidence[float(ell)] > evidence[best.lengthscale]:
+                best = m
+        assert best is not None
+        self.reset()
+        for k, v in vars(best).items():
+            if k.endswith("_"):
+                setattr(self, k, v)
+        self.evidence_ = evidence
+        self.chosen_at_ = len(data)
+        return self
+
+    def _fit(self, data: PreferenceData) -> BayesianTasteModel:
         d = data.n_features
         if d == 0:
             d = getattr(self, "n_features_in_", 0)
         keep_warm = self.is_fitted and getattr(self, "n_features_in_", -1) == d
         w0 = self.coef_ if keep_warm else None
         if not keep_warm:
+            ell = getattr(self, "lengthscale_", self.lengthscale)
             self.reset()
+            self.lengthscale_ = ell
             if d == 0:
                 # nothing learned and no dimension yet: a prior over nothing
                 self.n_features_in_ = 0
@@ -603,6 +661,7 @@ class BayesianTasteModel(TasteModel):
                 n_observations=int(self.n_observations_),
                 n_judgments=int(self.n_judgments_),
                 n_works=int(self.n_works_),
+                lengthscale=float(getattr(self, "lengthscale_", self.lengthscale)),
             )
             if include_posterior and hasattr(self, "covariance_"):
                 out["coef"] = [float(x) for x in self.coef_]
