@@ -17,7 +17,14 @@ from cocreate.attunement import (
     taste_profile,
 )
 from cocreate.model import Intention, Operator
-from cocreate.proposing import Candidate, Comparison, Feedback, ProposalContext, Rating
+from cocreate.proposing import (
+    Candidate,
+    Comparison,
+    DiverseStrategy,
+    Feedback,
+    ProposalContext,
+    Rating,
+)
 
 D = 6
 NAMES = [f"f{k}" for k in range(D)]
@@ -352,3 +359,17 @@ def test_strategy_survives_odd_feedback() -> None:
     fb.comparisons.append(Comparison("a", "missing", 1.0, "w", "choose"))
     picks = AttunedStrategy().select(_pool(np.random.default_rng(0), 50), _context(fb, 4, 0.3, 0))
     assert len(picks) == 4 and sum(p.predicted for p in picks) == 1
+
+
+def test_strategy_anchors_put_the_models_favourites_first() -> None:
+    fb, _ = _simulate(linear_u, rounds=20, n=4, seed=8)
+    strategy = AttunedStrategy()
+    ids = list(fb.features)
+    liked = [ids[0], ids[5]]  # what the person picked lately (made up)
+    out = strategy.anchors(liked, ids, fb, "w", k=4)
+    mean = strategy.model_.predict(np.stack([fb.features[i] for i in ids]))
+    top = [ids[j] for j in np.argsort(-mean)[:3]]
+    assert out[:3] == top and len(out) == 4 and out[3] in liked
+    # nothing learned yet: the latest likes, as any strategy does
+    assert AttunedStrategy().anchors(liked, ids, Feedback(work_id="w"), "w") == liked
+    assert DiverseStrategy().anchors(ids, ids, fb, "w") == ids[:4]

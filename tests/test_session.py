@@ -57,6 +57,43 @@ def test_the_loop(studio: cocreate.Studio) -> None:
     assert toy.render(again) == child.content
 
 
+def test_the_strategy_names_what_the_next_round_builds_on(studio: cocreate.Studio) -> None:
+    from cocreate.proposing import DiverseStrategy
+
+    class Steer(DiverseStrategy):
+        def anchors(self, liked, candidates, feedback, work_id, k=4):
+            self.asked = (list(liked), list(candidates), work_id)
+            return [c for c in candidates if c not in liked][:1]
+
+    studio.strategy = Steer()
+    work = new_work(studio)
+    first = work.propose(4)
+    work.choose(first[0])
+    work.reject(first[1])
+    nxt = work.propose(6, surprise=0.0)
+    liked, candidates, work_id = studio.strategy.asked
+    assert liked == [first[0].id] and work_id == work.id
+    assert set(candidates) == {first[0].id, first[2].id, first[3].id}, "never a rejected one"
+    chosen = next(c for c in candidates if c != first[0].id)
+    parents = {p for q in nxt for p in q.parents}
+    assert parents == {chosen}, "the round builds on what the strategy named, not the pick"
+
+
+def test_attuned_anchors_are_the_models_favourites(studio: cocreate.Studio) -> None:
+    work = new_work(studio)
+    for _ in range(4):
+        shown = work.propose(4, surprise=0.0)
+        work.choose(max(shown, key=lambda a: a.features[0]))  # a taste for feature 0
+    s = work._s
+    feedback = studio.feedback("ana", "toy", work.id)
+    picked = work._anchors(s, feedback)
+    model = studio.strategy.model_
+    judged = [i for i in s.artifacts if i in feedback.features]
+    best = max(judged, key=lambda i: float(model.predict(feedback.features[i][None])[0]))
+    assert picked[0] == best and len(picked) <= 4
+    assert s.liked()[0] in picked, "the latest pick is still built on"
+
+
 def test_snapshots_are_immutable(studio: cocreate.Studio) -> None:
     work = new_work(studio)
     p = work.propose(3)[0]

@@ -122,8 +122,8 @@ class _PoolMethod(Method):
         """Liked items to build on: the latest picks, most recent first."""
         return list(dict.fromkeys(reversed(self.picks)))[:4]
 
-    def pool(self) -> list[Candidate]:
-        anchors = self.anchors()
+    def pool(self, anchors: list[str] | None = None) -> list[Candidate]:
+        anchors = self.anchors() if anchors is None else anchors
         p_fresh = 1.0 if not anchors else 0.2 + 0.5 * self.surprise
         out: list[Candidate] = []
         weights = np.array([1.0 / (1 + r) for r in range(len(anchors))])
@@ -147,7 +147,10 @@ class _PoolMethod(Method):
         return out
 
     def propose(self, round_no: int) -> list[dict]:
-        pool = self.pool()
+        t0 = time.perf_counter()
+        anchors = self.anchors()  # the strategy's work (it may fit its model here)
+        spent = time.perf_counter() - t0
+        pool = self.pool(anchors)
         ctx = ProposalContext(
             work_id="bench",
             creator="sim",
@@ -162,7 +165,7 @@ class _PoolMethod(Method):
         )
         t0 = time.perf_counter()
         picks = self.strategy.select(pool, ctx)
-        self.compute.append((len(self.feedback), time.perf_counter() - t0))
+        self.compute.append((len(self.feedback), spent + time.perf_counter() - t0))
         self.round_no = round_no
         return [pool[p.index].genome for p in picks]
 
@@ -198,15 +201,9 @@ class AttunedMethod(_PoolMethod):
         return AttunedStrategy()
 
     def anchors(self) -> list[str]:
-        # the latest picks and the judged items the model likes best
-        recent = list(dict.fromkeys(reversed(self.picks)))[:2]
-        model = self.strategy.model_
-        if model is None:
-            return recent
-        ids = list(self.feedback.features)
-        mean = model.predict(np.stack([self.feedback.features[i] for i in ids]))
-        best = [ids[k] for k in np.argsort(-mean)[:3]]
-        return list(dict.fromkeys(best + recent))[:4]
+        # as the session asks: the strategy names the judged items to build on
+        liked = list(dict.fromkeys(reversed(self.picks)))
+        return self.strategy.anchors(liked, list(self.feedback.features), self.feedback, "bench")
 
     def recommend(self) -> np.ndarray:
         model = self.strategy.fit(self.feedback, "bench").model_

@@ -110,7 +110,12 @@ def run_attuned(
     seen: list[np.ndarray] = []
     curve, best, compute = [], 0.0, []
     for r in range(rounds):
-        anchors = list(dict.fromkeys(reversed(picks)))[:4]
+        # as the session does: the strategy names what to build on, the first most
+        t0 = time.perf_counter()
+        liked = list(dict.fromkeys(reversed(picks)))
+        anchors = strategy.anchors(liked, list(fb.features), fb, "bench")
+        spent = time.perf_counter() - t0
+        weights = np.array([1.0 / (1 + j) for j in range(len(anchors))])
         p_fresh = 1.0 if not anchors else 0.2 + 0.5 * surprise
         pool = []
         for _ in range(pool_size):
@@ -123,7 +128,7 @@ def run_attuned(
                 g = PARTNER.cross(genomes[anchors[int(a)]], genomes[anchors[int(b)]], crng)
                 pool.append(Candidate(g, Operator.CROSS, (anchors[int(a)], anchors[int(b)]), s))
             else:
-                a = anchors[int(rng.integers(len(anchors)))]
+                a = anchors[int(rng.choice(len(anchors), p=weights / weights.sum()))]
                 st = float(rng.choice(STRENGTHS))
                 pool.append(
                     Candidate(PARTNER.vary(genomes[a], st, crng), Operator.VARY, (a,), s, st)
@@ -144,7 +149,7 @@ def run_attuned(
         )
         t0 = time.perf_counter()
         chosen = strategy.select(pool, ctx)
-        compute.append(time.perf_counter() - t0)
+        compute.append(spent + time.perf_counter() - t0)
         shown = [pool[p.index] for p in chosen]
         k, u = creator.choose([c.genome for c in shown])
         ids = [f"r{r}-{j}" for j in range(len(shown))]

@@ -100,6 +100,22 @@ class Strategy(ABC):
     def select(self, pool: Sequence[Candidate], context: ProposalContext) -> list[Pick]:
         """Return ``context.n`` distinct picks (fewer only if the pool is smaller)."""
 
+    def anchors(
+        self,
+        liked: Sequence[str],
+        candidates: Sequence[str],
+        feedback: Feedback,
+        work_id: str,
+        k: int = 4,
+    ) -> list[str]:
+        """The artifacts to build the next pool on, best first.
+
+        ``liked`` are what the person spoke for in this work, most recent
+        first; ``candidates`` are this work's judged artifacts that may be
+        built on. By default: the ``k`` latest liked.
+        """
+        return list(liked)[:k]
+
 
 def farthest_first(
     features: np.ndarray, k: int, start: Sequence[int] = (), avoid: np.ndarray | None = None

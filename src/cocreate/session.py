@@ -476,7 +476,9 @@ class Work:
         surprise = self.surprise if surprise is None else _unit(surprise, "surprise")
         strength = None if strength is None else _unit(strength, "strength")
         s = self._s
-        anchors = [self._resolve(p) for p in parents] if parents else s.liked()[:4]
+        feedback = self.studio.feedback(s.creator, s.domain, self.id)
+        named = [self._resolve(p) for p in parents] if parents else None
+        anchors = named if named is not None else self._anchors(s, feedback)
         rng = self.studio._round_rng(self.id, s.last_round() + 1)
         partner = self.studio._partner(s)
         size = max(self.studio.pool_size, 3 * n)
@@ -488,7 +490,23 @@ class Work:
             "parents": anchors if parents else [],
             "strength": strength,
         }
-        return self._show(partner, pool, n, surprise, rng, progress, request=request, by=by)
+        return self._show(
+            partner, pool, n, surprise, rng, progress, request=request, by=by, feedback=feedback
+        )
+
+    def _anchors(self, s: WorkState, feedback: Feedback) -> list[str]:
+        """What the next pool builds on: the strategy's say, from the latest likes."""
+        liked = s.liked()
+        choose = getattr(self.studio.strategy, "anchors", None)
+        if choose is None:
+            return liked[:4]
+        rejected = s.rejected()
+        candidates = [
+            i
+            for i, a in s.artifacts.items()
+            if i in feedback.features and i not in rejected and a.get("role") != "reference"
+        ]
+        return list(choose(liked, candidates, feedback, self.id))[:4]
 
     def variations(
         self,
@@ -971,6 +989,7 @@ class Work:
         keep_order: bool = False,
         request: Mapping[str, Any],
         by: str | None,
+        feedback: Feedback | None = None,
     ) -> list[Artifact]:
         asker = person_id(by or self.creator)
         s = self._s
@@ -990,7 +1009,8 @@ class Work:
                 [s.artifacts[i]["features"] for i in seen_ids if s.artifacts[i].get("features")],
                 dtype=float,
             )
-            feedback = self.studio.feedback(s.creator, s.domain, self.id)
+            if feedback is None:
+                feedback = self.studio.feedback(s.creator, s.domain, self.id)
             ctx = ProposalContext(
                 work_id=self.id,
                 creator=s.creator,

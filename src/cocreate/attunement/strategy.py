@@ -148,6 +148,33 @@ class AttunedStrategy(Strategy):
         return self
 
     # -- choosing -----------------------------------------------------------------------
+    def anchors(
+        self,
+        liked: Sequence[str],
+        candidates: Sequence[str],
+        feedback: Feedback,
+        work_id: str,
+        k: int = 4,
+    ) -> list[str]:
+        """Build on what the model likes best as well as on the latest picks.
+
+        The judged artifacts of highest predicted appeal (``k - 1`` of them)
+        come first, then the latest liked, up to ``k`` in all: a pick the
+        model has since learned was a lucky compromise gives way to the best
+        of what was shown.
+        """
+        self.fit(feedback, work_id)
+        model = self.model_
+        ids = [i for i in dict.fromkeys(candidates) if i in feedback.features]
+        d = getattr(model, "n_features_in_", 0)
+        ids = [i for i in ids if np.size(feedback.features[i]) == d]
+        if model is None or not ids or k <= 1:
+            return list(liked)[:k]
+        X = np.stack([np.asarray(feedback.features[i], dtype=float).ravel() for i in ids])
+        mean = np.asarray(model.predict(np.nan_to_num(X, nan=0.5)))
+        best = [ids[j] for j in np.argsort(-mean, kind="stable")[: k - 1]]
+        return list(dict.fromkeys(best + list(liked)[:2]))[:k]
+
     def select(self, pool: Sequence[Candidate], context: ProposalContext) -> list[Pick]:
         n = min(int(context.n), len(pool))
         if n <= 0:
