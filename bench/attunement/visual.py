@@ -238,7 +238,7 @@ def main() -> None:
     if comp:
         lines += [
             "",
-            f"Attuned strategy compute per round (model update + choosing N from a pool of "
+            f"Attuned strategy compute per round (model update, anchors, choosing N from a pool of "
             f"{args.pool}): p50 {np.median(comp) * 1000:.1f} ms, p95 "
             f"{np.percentile(comp, 95) * 1000:.1f} ms.",
         ]
