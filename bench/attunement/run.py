@@ -394,7 +394,8 @@ def compute_lines(episodes: list[dict], tim: list[dict], tim_poster: list[dict])
         if len(big):
             lines.append("")
             lines.append(
-                f"AttunedStrategy per round (model update, anchors, choosing 9 of a 256-candidate pool) with "
+                "AttunedStrategy per round (model update, anchors, choosing 9 of a 256-candidate "
+                f"pool) with "
                 f"500–630 judgments recorded, {name}: median {1000 * np.median(big):.1f} ms, "
                 f"p95 {1000 * np.quantile(big, 0.95):.1f} ms, max {1000 * big.max():.1f} ms "
                 f"over {len(big)} rounds (goal: p95 < 50 ms)."
