@@ -258,6 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)))
     ap.add_argument("--gp-seeds", type=int, default=None, help="taste seeds for the GP anchors")
     ap.add_argument("--gp-budget-s", type=float, default=None, help="wall-clock cap per GP run")
+    ap.add_argument(
+        "--gp-tasks", default="", help="tasks for the GP anchors, e.g. smooth-16d,narrow-8d"
+    )
+    ap.add_argument("--gp-n", default="", help="N for the GP anchors, e.g. 4,9")
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--no-write", action="store_true", help="do not touch bench/RESULTS.md")
     ap.add_argument("--tag", default="", help="name of the JSON results file")
@@ -274,6 +278,15 @@ def main(argv: list[str] | None = None) -> int:
         gp_seeds = args.gp_seeds or 5
         gp_tasks = [("smooth", 8), ("multimodal", 8)]
         gp_ns = (4,)
+    if args.gp_tasks:
+        gp_tasks = []
+        for name in args.gp_tasks.split(","):
+            shape, _, d = name.strip().rpartition("-")
+            if shape not in SHAPES or not d.endswith("d") or not d[:-1].isdigit():
+                ap.error(f"--gp-tasks: {name!r} is not SHAPE-DIMd (shapes: {', '.join(SHAPES)})")
+            gp_tasks.append((shape, int(d[:-1])))
+    if args.gp_n:
+        gp_ns = tuple(int(x) for x in args.gp_n.split(","))
     gp_budget = args.gp_budget_s if args.gp_budget_s is not None else (900.0 if full else 90.0)
 
     chosen = [m for m in args.methods.split(",") if m] or list(METHODS)
