@@ -477,8 +477,7 @@ class Work:
         strength = None if strength is None else _unit(strength, "strength")
         s = self._s
         feedback = self.studio.feedback(s.creator, s.domain, self.id)
-        named = [self._resolve(p) for p in parents] if parents else None
-        anchors = named if named is not None else self._anchors(s, feedback)
+        anchors = [self._resolve(p) for p in parents] if parents else self._anchors(s, feedback)
         rng = self.studio._round_rng(self.id, s.last_round() + 1)
         partner = self.studio._partner(s)
         size = max(self.studio.pool_size, 3 * n)

@@ -362,8 +362,7 @@ class BayesianTasteModel(TasteModel):
         return self
 
     def __repr__(self) -> str:
-        ell = getattr(self, "lengthscale_", self.lengthscale)
-        return f"BayesianTasteModel(n_fourier={self.n_fourier}, lengthscale={ell})"
+        return f"BayesianTasteModel(n_fourier={self.n_fourier}, lengthscale={self._lengthscale()})"
 
     def reset(self) -> BayesianTasteModel:
         """Forget everything learned (the hyper-parameters stay)."""
@@ -391,7 +390,7 @@ class BayesianTasteModel(TasteModel):
         else:
             self._qi_ = self._qj_ = np.arange(d)
         n_quad = len(self._qi_)
-        ell = max(getattr(self, "lengthscale_", self.lengthscale), 1e-6) * math.sqrt(max(d, 1))
+        ell = max(self._lengthscale(), 1e-6) * math.sqrt(max(d, 1))
         self._omega_ = rng.normal(0.0, 1.0 / ell, size=(d, self.n_fourier))
         self._phase_ = rng.uniform(0.0, 2 * math.pi, size=self.n_fourier)
         # prior variances of the blocks: [bias | linear | quadratic | fourier]
@@ -452,9 +451,14 @@ class BayesianTasteModel(TasteModel):
             same_d = getattr(self, "n_features_in_", -1) == data.n_features
             if not (self.is_fitted and same_d and chosen_at and n < 1.5 * chosen_at):
                 return self._choose_lengthscale(data, choices)
-        elif "lengthscale_" not in vars(self):
-            self.lengthscale_ = choices[0] if len(choices) == 1 else self.lengthscale
         return self._fit(data)
+
+    def _lengthscale(self) -> float:
+        """The lengthscale in use; before any choice, the given one (or the only choice)."""
+        if "lengthscale_" in vars(self):
+            return self.lengthscale_
+        choices = tuple(self.lengthscale_choices or ())
+        return float(choices[0]) if len(choices) == 1 else self.lengthscale
 
     def _choose_lengthscale(
         self, data: PreferenceData, choices: Sequence[float]
@@ -485,7 +489,7 @@ class BayesianTasteModel(TasteModel):
         keep_warm = self.is_fitted and getattr(self, "n_features_in_", -1) == d
         w0 = self.coef_ if keep_warm else None
         if not keep_warm:
-            ell = getattr(self, "lengthscale_", self.lengthscale)
+            ell = self._lengthscale()
             self.reset()
             self.lengthscale_ = ell
             if d == 0:
@@ -661,7 +665,7 @@ class BayesianTasteModel(TasteModel):
                 n_observations=int(self.n_observations_),
                 n_judgments=int(self.n_judgments_),
                 n_works=int(self.n_works_),
-                lengthscale=float(getattr(self, "lengthscale_", self.lengthscale)),
+                lengthscale=float(self._lengthscale()),
             )
             if include_posterior and hasattr(self, "covariance_"):
                 out["coef"] = [float(x) for x in self.coef_]
