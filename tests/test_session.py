@@ -281,3 +281,51 @@ def test_creators_and_taste_profile(memory_studio: cocreate.Studio) -> None:
     work.choose(ps[2])
     later = new_work(memory_studio)
     assert len(memory_studio.feedback("ana", "toy", later.id).comparisons) == 3
+
+
+def _naive_feedback(studio: cocreate.Studio, creator: str, domain: str, work_id: str):
+    """Feedback rebuilt from every work of the domain (what the activity index replaces)."""
+    from cocreate.model import EventKind
+    from cocreate.preferences import feedback_from_states
+
+    reset = max(
+        [
+            e.seq
+            for e in studio.storage.events(kinds=[EventKind.TASTE_RESET])
+            if e.actor == creator and e.payload.get("domain") == domain
+        ],
+        default=0,
+    )
+    states = [studio._state(w.id) for w in studio.works(domain=domain)]
+    return feedback_from_states(states, creator, work_id, after_seq=reset)
+
+
+def test_feedback_reads_only_the_works_a_person_taught(
+    sqlite_studio: cocreate.Studio, tmp_path
+) -> None:
+    st = sqlite_studio
+    mine, shared = new_work(st), new_work(st)
+    bens = st.create_work(domain="toy", creator="ben", intention="loud numbers")
+    for work, who in ((mine, "ana"), (shared, "ben"), (shared, "ana"), (bens, "ben")):
+        ps = work.propose(4, by=who)
+        work.choose(ps[1], by=who)
+    untouched = new_work(st)  # ana created it but taught nothing in it yet
+    untouched.propose(4)
+    # another process on the same ledger: it reads only the works each person taught
+    with cocreate.Studio(st.url, seed=5) as other:
+        for who in ("ana", "ben"):
+            got = other.feedback(who, "toy", untouched.id)
+            want = _naive_feedback(st, who, "toy", untouched.id)
+            assert got.comparisons == want.comparisons and len(got.comparisons) == 6
+            assert set(got.features) == set(want.features)
+        assert set(other._states) == {mine.id, shared.id, bens.id}, "unrelated works not read"
+        # what the first studio appends later, and a reset, reach the other one
+        ps = mine.propose(4)
+        mine.choose(ps[0])
+        assert len(other.feedback("ana", "toy").comparisons) == 9
+        st.reset_taste("ana", "toy")
+        assert len(other.feedback("ana", "toy").comparisons) == 0
+        assert len(other.feedback("ben", "toy").comparisons) == 6, "a reset is per person"
+        mine.rate(ps[1], 5)
+        fb = other.feedback("ana", "toy")
+        assert len(fb.ratings) == 1 and fb.comparisons == []

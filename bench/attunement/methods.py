@@ -10,6 +10,11 @@
   (variations and crossovers of liked items plus fresh ones), ``.features``
   from ``partner.describe``, a ``Feedback`` built from the judgments, and
   ``strategy.select(pool, context)``;
+* ``oracle-pool`` — not a contender but a bound: it *knows* the hidden
+  utility and shows the N best of a pool made exactly as ``attuned``'s (its
+  anchors are the best items shown so far). It tells how far the pool itself
+  is from the goal, apart from what any taste model can learn from the
+  choices;
 * ``pairwise-gp`` — BoTorch ``PairwiseGP`` with the qEUBO acquisition
   (optional: needs torch and botorch);
 * ``optuna-prefgp`` — optuna-dashboard's ``PreferentialGPSampler``, used as
@@ -219,6 +224,42 @@ class AttunedGreedyMethod(AttunedMethod):
     surprise = 0.0
 
 
+class OraclePoolMethod(_PoolMethod):
+    """Knows the hidden utility; shows the N best of the same kind of pool (a bound)."""
+
+    name = "oracle-pool"
+    surprise = 0.0
+    task: Any = None  # the benchmark sets the task it runs on
+
+    def make_strategy(self):
+        return None
+
+    def _utility(self, X: np.ndarray) -> np.ndarray:
+        if self.task is None:
+            raise RuntimeError("oracle-pool needs .task (the hidden utility) set by the runner")
+        return self.task.utility(X)
+
+    def anchors(self) -> list[str]:
+        ids = list(self.feedback.features)
+        if not ids:
+            return []
+        u = self._utility(np.stack([self.feedback.features[i] for i in ids]))
+        best = [ids[j] for j in np.argsort(-u, kind="stable")[:3]]
+        liked = list(dict.fromkeys(reversed(self.picks)))
+        return list(dict.fromkeys(best + liked[:2]))[:4]
+
+    def propose(self, round_no: int) -> list[dict]:
+        pool = self.pool(self.anchors())
+        u = self._utility(np.stack([c.features for c in pool]))
+        self.round_no = round_no
+        self.compute.append((len(self.feedback), 0.0))
+        return [pool[i].genome for i in np.argsort(-u, kind="stable")[: self.n]]
+
+    def recommend(self) -> np.ndarray:
+        X = np.stack(list(self.feedback.features.values()))
+        return X[int(np.argmax(self._utility(X)))]
+
+
 # -- anchors from other libraries (optional) -----------------------------------------------------
 def anchors_available() -> dict[str, str | None]:
     """Which optional anchors can run: name -> None, or the reason they cannot."""
@@ -369,6 +410,7 @@ METHODS: dict[str, type[Method]] = {
     "diverse": DiverseMethod,
     "attuned": AttunedMethod,
     "attuned-s0": AttunedGreedyMethod,
+    "oracle-pool": OraclePoolMethod,
     "pairwise-gp": PairwiseGPMethod,
     "optuna-prefgp": OptunaPrefGPMethod,
 }

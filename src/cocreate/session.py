@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import partners as partner_registry
+from .activity import ActivityIndex
 from .errors import (
     ArtifactNotFound,
     Cancelled,
@@ -127,6 +128,7 @@ class Studio:
         self._states: dict[str, WorkState] = {}
         self._partners: dict[str, Partner] = {}
         self._lock = threading.RLock()
+        self._activity = ActivityIndex(self.storage)
 
     # -- works ------------------------------------------------------------------------
     def create_work(
@@ -216,12 +218,11 @@ class Studio:
     # -- taste ------------------------------------------------------------------------
     def feedback(self, creator: str, domain: str, work_id: str = "") -> Feedback:
         """Everything ``creator`` has taught about their taste in ``domain``."""
-        reset_seq = 0
-        for e in self.storage.events(kinds=[EventKind.TASTE_RESET]):
-            if e.actor == creator and e.payload.get("domain") == domain:
-                reset_seq = e.seq
-        states = [self._state(w.id) for w in self.works(domain=domain)]
-        return feedback_from_states(states, creator, work_id, after_seq=reset_seq)
+        index = self._activity.refresh()  # reads only what was appended since
+        states = [self._state(w) for w in index.works_taught(creator, domain)]
+        return feedback_from_states(
+            states, creator, work_id, after_seq=index.reset_seq(creator, domain)
+        )
 
     def reset_taste(self, creator: str, domain: str) -> None:
         """Forget what ``creator`` taught in ``domain`` (the judgments stay in the ledger)."""
