@@ -273,7 +273,12 @@ def test_creators_and_taste_profile(memory_studio: cocreate.Studio) -> None:
     assert taste["comparisons"] == 9 and taste["ratings"] == 3
     assert taste["model"]["format"] == "cocreate-taste/1" and taste["model"]["n_judgments"] == 12
     assert "judgments" in taste["summary"]
+    ideal = taste["ideal_point"]  # where the proposing model thinks the favourite spot is
+    names = create_partner("toy").feature_names
+    assert list(ideal["ideal"]) == list(names) and ideal["n_judgments"] == 12
+    assert all(v > 0 for v in ideal["uncertainty"].values()) and ideal["width"] > 0
     memory_studio.reset_taste("ana", "toy")
+    assert memory_studio.taste("ana", "toy")["ideal_point"] is None
     assert memory_studio.taste("ana", "toy")["judgments"] == 0
     assert len(work.judgments()) == 6, "a reset forgets the taste, not the ledger"
     # a later work starts from the profile of the earlier ones

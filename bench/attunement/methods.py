@@ -5,11 +5,13 @@
   the pick and N-1 variations of it;
 * ``diverse`` — cocreate's model-free ``DiverseStrategy`` on the same pool as
   ``attuned``;
-* ``attuned`` — cocreate's ``AttunedStrategy``, driven exactly as the session
+* ``attuned`` — cocreate's ``AttunedStrategy`` (its default taste model, the
+  ideal-point model), driven exactly as the session
   drives it: a pool of >= 200 candidates made with the partner's operators
   (variations and crossovers of liked items plus fresh ones), ``.features``
   from ``partner.describe``, a ``Feedback`` built from the judgments, and
-  ``strategy.select(pool, context)``;
+  ``strategy.select(pool, context)``; ``attuned-s0`` the same at surprise 0,
+  ``attuned-bt-s0`` with the Bradley–Terry model instead;
 * ``oracle-pool`` — not a contender but a bound: it *knows* the hidden
   utility and shows the N best of a pool made exactly as ``attuned``'s (its
   anchors are the best items shown so far). It tells how far the pool itself
@@ -32,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from cocreate.attunement import AttunedStrategy
+from cocreate.attunement import AttunedStrategy, BayesianTasteModel
 from cocreate.model import Intention, Operator
 from cocreate.partners.parametric import Float, ParametricSpace, parametric_partner
 from cocreate.proposing import Candidate, Comparison, DiverseStrategy, Feedback, ProposalContext
@@ -224,6 +226,15 @@ class AttunedGreedyMethod(AttunedMethod):
     surprise = 0.0
 
 
+class AttunedBTGreedyMethod(AttunedGreedyMethod):
+    """The attuned strategy at surprise 0 with the Bradley–Terry model instead."""
+
+    name = "attuned-bt-s0"
+
+    def make_strategy(self):
+        return AttunedStrategy(BayesianTasteModel())
+
+
 class OraclePoolMethod(_PoolMethod):
     """Knows the hidden utility; shows the N best of the same kind of pool (a bound)."""
 
@@ -410,6 +421,7 @@ METHODS: dict[str, type[Method]] = {
     "diverse": DiverseMethod,
     "attuned": AttunedMethod,
     "attuned-s0": AttunedGreedyMethod,
+    "attuned-bt-s0": AttunedBTGreedyMethod,
     "oracle-pool": OraclePoolMethod,
     "pairwise-gp": PairwiseGPMethod,
     "optuna-prefgp": OptunaPrefGPMethod,

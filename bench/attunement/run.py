@@ -205,7 +205,7 @@ def summarise(episodes: list[dict], methods: list[str]) -> list[str]:
 
 
 def goal_lines(
-    episodes: list[dict], ours: tuple[str, ...] = ("attuned", "attuned-s0")
+    episodes: list[dict], ours: tuple[str, ...] = ("attuned", "attuned-s0", "attuned-bt-s0")
 ) -> list[str]:
     """Rounds-to-90% ratios on the 8-/16-D and multimodal tasks, paired by seed."""
     lines = []
@@ -362,8 +362,10 @@ def main(argv: list[str] | None = None) -> int:
         f"seed(s) for random/evolution/diverse/attuned; the same simulated creator (taste and "
         f"choice stream) for every method. Creators choose with Luce noise (temperature 0.05 on "
         f"utilities in [0, 1]) and click at random 5% of the time. 'attuned' is "
-        f"`AttunedStrategy` at the session's default surprise 0.3 on a 256-candidate pool made "
-        f"with the partner's operators; 'attuned-s0' the same at surprise 0. 'oracle-pool' is "
+        f"`AttunedStrategy` (default taste model: the ideal-point model) at the session's "
+        f"default surprise 0.3 on a 256-candidate pool made with the partner's operators; "
+        f"'attuned-s0' the same at surprise 0; 'attuned-bt-s0' at surprise 0 with the "
+        f"Bradley–Terry model (the default before). 'oracle-pool' is "
         f"a bound, not a contender: it knows the hidden utility and shows the N best of the "
         f"same kind of pool, so it shows what the pool allows. A run that never "
         f"reaches the level counts as {rounds + 1} rounds in medians and pairs.",

@@ -240,13 +240,14 @@ class Studio:
             "attunement": self.attunement(creator, domain),
         }
         try:
-            from .attunement import taste_profile
+            from .attunement import ideal_point, taste_profile
         except ImportError:  # the attunement package is optional for custom strategies
             return profile
         names = partner_registry.for_domain(domain)[0].feature_names
         model = taste_profile(feedback, names, creator=creator, domain=domain)
         profile["model"] = model.to_dict()
         profile["summary"] = model.summary()
+        profile["ideal_point"] = ideal_point(feedback, names)
         return profile
 
     def attunement(self, creator: str, domain: str) -> dict[str, Any]:

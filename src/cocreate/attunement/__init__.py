@@ -2,12 +2,16 @@
 
 * :class:`BayesianTasteModel` — a Bayesian Bradley–Terry preference model
   (Laplace posterior) fitted to a :class:`~cocreate.proposing.Feedback`;
+* :class:`IdealPointTasteModel` — a Bayesian ideal-point model (one preferred
+  region, its width and how decisive the person is), sampled by a population
+  Markov chain; few parameters, so it learns fast;
 * :class:`AttunedStrategy` — a :class:`~cocreate.proposing.Strategy` that picks
   the N to show from a pool, balancing appeal, doubt, novelty, variety and the
   surprise dial, with a truthful reason for each pick;
 * :class:`TasteProfile` — what the model learned, for people and for export.
 """
 
+from .ideal import IdealPointTasteModel, ideal_point
 from .profile import FeatureWeight, TasteProfile, fit_from_feedback, taste_profile
 from .strategy import AttunedStrategy
 from .taste import BayesianTasteModel, PreferenceData, TasteModel, preference_data
@@ -16,10 +20,12 @@ __all__ = [
     "AttunedStrategy",
     "BayesianTasteModel",
     "FeatureWeight",
+    "IdealPointTasteModel",
     "PreferenceData",
     "TasteModel",
     "TasteProfile",
     "fit_from_feedback",
+    "ideal_point",
     "preference_data",
     "taste_profile",
 ]

@@ -44,7 +44,8 @@ import numpy as np
 
 from ..errors import InputError
 from ..proposing import Candidate, Feedback, Pick, ProposalContext, Strategy, farthest_first
-from .taste import BayesianTasteModel, TasteModel, preference_data
+from .ideal import IdealPointTasteModel
+from .taste import TasteModel, preference_data
 
 __all__ = ["AttunedStrategy"]
 
@@ -80,7 +81,7 @@ class AttunedStrategy(Strategy):
     Parameters
     ----------
     model:
-        The taste model to fit each round; a :class:`BayesianTasteModel` by
+        The taste model to fit each round; an :class:`IdealPointTasteModel` by
         default. It is cloned: the strategy never changes the one given.
     novelty_weight:
         Bonus for candidates far from everything already shown, at any surprise.
@@ -119,7 +120,7 @@ class AttunedStrategy(Strategy):
     # -- the model ----------------------------------------------------------------------
     def _new_model(self) -> TasteModel:
         if self.model is None:
-            return BayesianTasteModel()
+            return IdealPointTasteModel()
         params = self.model.get_params() if hasattr(self.model, "get_params") else None
         if params is not None:
             return type(self.model)(**params)

@@ -86,6 +86,9 @@ class PreferenceData:
     abs_current: np.ndarray
     n_judgments: int = 0
     n_works: int = 0
+    #: per comparison, the id of its choice set (the comparisons of one
+    #: choose-one-of-N share one, and are consecutive), or -1; ``None``: all -1
+    pair_group: np.ndarray | None = None
 
     @property
     def n_features(self) -> int:
@@ -142,15 +145,29 @@ def preference_data(
         lengths[n] = lengths.get(n, 0) + 1
     d = max(lengths, key=lambda k: (lengths[k], k)) if lengths else 0
 
+    usable = {
+        a for a, v in feats.items() if np.size(v) == d and bool(np.all(np.isfinite(v)))
+    }  # checked once per artifact, not once per comparison
+
     def ok(a: str) -> bool:
-        v = feats.get(a)
-        return v is not None and np.size(v) == d and bool(np.all(np.isfinite(v)))
+        return a in usable
 
     comps = [c for c in feedback.comparisons if c.weight > 0 and ok(c.winner) and ok(c.loser)]
     comps = [c for c in comps if c.winner != c.loser]
     ratings = [r for r in feedback.ratings if ok(r.artifact) and math.isfinite(r.value)]
     wins = [c.winner for c in comps]
     loses = [c.loser for c in comps]
+    # the comparisons of one choice (one pick over the rest of a round) form a choice set
+    groups: list[int] = []
+    for k, c in enumerate(comps):
+        prev = comps[k - 1] if k else None
+        same = (
+            prev is not None
+            and c.source == prev.source == "choose"
+            and c.winner == prev.winner
+            and c.work_id == prev.work_id
+        )
+        groups.append(groups[-1] if same else (k if c.source == "choose" else -1))
     weights = [float(c.weight) for c in comps]
     current = [c.work_id == current_work for c in comps]
     # ratings against each other, within a work
@@ -193,6 +210,9 @@ def preference_data(
         abs_current=np.asarray(abs_cur, dtype=bool),
         n_judgments=len(feedback),
         n_works=len(works),
+        pair_group=np.concatenate(
+            [np.asarray(groups, dtype=int), np.full(len(wins) - len(groups), -1, dtype=int)]
+        ),
     )
 
 

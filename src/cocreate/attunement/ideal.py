@@ -1,0 +1,456 @@
+"""An ideal-point taste model: the creator has a favourite spot, and appeal falls off around it.
+
+The oldest model of taste in psychology (Coombs' unfolding) and marketing:
+each person has an *ideal point* ``c`` in the space of features, and an
+artifact appeals to them the more, the nearer it is::
+
+    g(x) = A · exp(-|x - c|² / (2 d s²))
+
+with ``s`` the width of the taste (as a root-mean-square distance per
+feature) and ``A`` how decisive the person is (appeal in logits of the choice
+model). Choices follow Luce's rule on ``g`` with a small *lapse* rate: with
+probability ``lapse`` the person clicks at random (a psychophysics staple, so
+one stray click cannot throw the model).
+
+Because it has few parameters (``d + 2``), the model learns much faster than a
+free-form one when taste is one region of the space, which is the common
+case for a brief, and it can point *past* everything shown towards where the
+ideal must be. The posterior over ``(c, s, A)`` is sampled by a population
+Markov chain (differential-evolution moves between two halves of the
+ensemble, plus adaptive random-walk moves), warm-started from the previous
+fit when judgments were only added, so that a round costs a few
+milliseconds.
+
+What each judgment teaches (read through
+:func:`~cocreate.attunement.taste.preference_data`): a choice of one of N is one
+Luce observation (the pick against all the others, not N-1 independent
+pairs); every other comparison (pairwise, best/worst, rejection, edit) is a
+choice of one of two, with its weight; a rating above or below 3 stars says
+the artifact beats, or loses to, an artifact of half the ideal's appeal.
+Earlier works of the domain count with ``other_work_weight``; when both
+earlier and current works have judgments, the ideal of the current work may
+move from the creator's usual one by ``work_offset_scale`` (its intention).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..proposing import Feedback
+from .taste import PreferenceData, TasteModel, preference_data
+
+__all__ = ["IdealPointTasteModel", "ideal_point"]
+
+
+class IdealPointTasteModel(TasteModel):
+    """Bayesian ideal-point model (see the module docstring); scikit-learn conventions.
+
+    Parameters
+    ----------
+    width, width_spread:
+        Prior of the width ``s``: log-normal around ``width`` (RMS distance per
+        feature) with ``width_spread`` the standard deviation of ``log s``.
+    decisiveness, decisiveness_spread:
+        Prior of ``A`` (logits between the ideal and a far artifact): log-normal
+        around ``decisiveness``.
+    centre_spread:
+        Prior standard deviation of each coordinate of the ideal around 0.5
+        (features are expected in about [0, 1]).
+    lapse:
+        Probability that a choice is a random click.
+    other_work_weight, work_offset_scale:
+        Weight of judgments from earlier works; prior standard deviation of
+        the current work's shift of the ideal (0: no shift).
+    n_particles, burn_in, n_steps:
+        Size of the sampled population; sweeps for a fresh fit and for a
+        warm-started one.
+    random_state:
+        Seed of the sampler, so that fits are reproducible.
+
+    Attributes
+    ----------
+    particles_ : posterior draws of the parameters, one row each.
+    ideal_ : posterior mean of the ideal point (the current work's).
+    width_, decisiveness_ : posterior medians of ``s`` and ``A``.
+    acceptance_ : share of moves accepted in the latest fit.
+    sweeps_ : sweeps of the latest fit (``burn_in`` fresh, ``n_steps`` warm-started).
+    """
+
+    _PARAMS = (
+        "width",
+        "width_spread",
+        "decisiveness",
+        "decisiveness_spread",
+        "centre_spread",
+        "lapse",
+        "other_work_weight",
+        "work_offset_scale",
+        "n_particles",
+        "burn_in",
+        "n_steps",
+        "random_state",
+    )
+
+    def __init__(
+        self,
+        *,
+        width: float = 0.25,
+        width_spread: float = 0.6,
+        decisiveness: float = 10.0,
+        decisiveness_spread: float = 0.8,
+        centre_spread: float = 0.35,
+        lapse: float = 0.05,
+        other_work_weight: float = 0.5,
+        work_offset_scale: float = 0.1,
+        n_particles: int = 64,
+        burn_in: int = 200,
+        n_steps: int = 30,
+        random_state: int = 0,
+    ) -> None:
+        self.width = width
+        self.width_spread = width_spread
+        self.decisiveness = decisiveness
+        self.decisiveness_spread = decisiveness_spread
+        self.centre_spread = centre_spread
+        self.lapse = lapse
+        self.other_work_weight = other_work_weight
+        self.work_offset_scale = work_offset_scale
+        self.n_particles = n_particles
+        self.burn_in = burn_in
+        self.n_steps = n_steps
+        self.random_state = random_state
+
+    # -- scikit-learn plumbing -------------------------------------------------------------
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self._PARAMS}
+
+    def set_params(self, **params: Any) -> IdealPointTasteModel:
+        for k, v in params.items():
+            if k not in self._PARAMS:
+                raise ValueError(f"unknown parameter {k!r} of IdealPointTasteModel")
+            setattr(self, k, v)
+        return self.reset()
+
+    def reset(self) -> IdealPointTasteModel:
+        """Forget everything learned (the hyper-parameters stay)."""
+        for k in list(vars(self)):
+            if k.endswith("_") and not k.startswith("__"):
+                delattr(self, k)
+        return self
+
+    def __repr__(self) -> str:
+        return f"IdealPointTasteModel(width={self.width}, decisiveness={self.decisiveness})"
+
+    @property
+    def is_fitted(self) -> bool:
+        return hasattr(self, "particles_")
+
+    @property
+    def prior_std(self) -> float:
+        # appeal ranges over [0, A]: about half of A is its spread over random artifacts
+        return 0.5 * self.decisiveness
+
+    # -- fitting ----------------------------------------------------------------------------
+    def fit(
+        self, data: Feedback | PreferenceData, work_id: str | None = None
+    ) -> IdealPointTasteModel:
+        """Sample the posterior given every judgment in ``data``; returns ``self``."""
+        if isinstance(data, Feedback):
+            data = preference_data(data, work_id)
+        self._check_params()
+        d = data.n_features
+        obs = _Observations.build(data, self.other_work_weight)
+        shift = bool(self.work_offset_scale > 0 and obs.has_current and obs.has_other)
+        dim = d + 2 + (d if shift else 0)
+        rng = np.random.default_rng([self.random_state, len(data), d])
+        warm = (
+            self.is_fitted
+            and self.n_features_in_ == d
+            and self.particles_.shape[1] == dim
+            and obs.extends(self._obs_)
+        )
+        if warm:
+            theta, steps, scale = self.particles_.copy(), self.n_steps, self._scale_.copy()
+        else:
+            theta, steps = self._from_prior(rng, d, shift), self.burn_in
+            scale = np.concatenate([np.full(d, 0.03), [0.1, 0.1], np.full(dim - d - 2, 0.02)])
+        self.n_features_in_ = d
+        self._shift_ = shift
+        logp = self._log_post(theta, obs, d)
+        theta, logp, scale, acc = self._sample(theta, logp, obs, d, steps, scale, rng)
+        self.particles_, self._scale_, self._obs_ = theta, scale, obs
+        self.acceptance_ = acc
+        self.sweeps_ = steps
+        self.ideal_ = self._centres(theta, d, current=True).mean(axis=0)
+        self.width_ = float(np.exp(np.median(theta[:, d])))
+        self.decisiveness_ = float(np.exp(np.median(theta[:, d + 1])))
+        self.n_judgments_ = data.n_judgments
+        return self
+
+    def _check_params(self) -> None:
+        for name in ("width", "width_spread", "decisiveness", "decisiveness_spread"):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
+                raise ValueError(f"{name} must be a positive number, not {v!r}")
+        if not 0 <= self.lapse < 1:
+            raise ValueError(f"lapse must be in [0, 1), not {self.lapse!r}")
+        if int(self.n_particles) < 8:
+            raise ValueError(f"n_particles must be at least 8, not {self.n_particles!r}")
+
+    def _from_prior(self, rng: np.random.Generator, d: int, shift: bool) -> np.ndarray:
+        p = int(self.n_particles)
+        parts = [
+            np.clip(0.5 + self.centre_spread * rng.normal(size=(p, d)), -0.5, 1.5),
+            (math.log(self.width) + self.width_spread * rng.normal(size=p))[:, None],
+            (math.log(self.decisiveness) + self.decisiveness_spread * rng.normal(size=p))[:, None],
+        ]
+        if shift:
+            parts.append(self.work_offset_scale * rng.normal(size=(p, d)))
+        return np.concatenate(parts, axis=1)
+
+    def _centres(self, theta: np.ndarray, d: int, *, current: bool) -> np.ndarray:
+        c = theta[:, :d]
+        if current and theta.shape[1] > d + 2:
+            c = c + theta[:, d + 2 :]
+        return c
+
+    def _appeal(
+        self,
+        theta: np.ndarray,
+        X: np.ndarray,
+        d: int,
+        current: bool,
+        x_sq: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``g`` of each row of X under each particle: shape (particles, rows)."""
+        c = self._centres(theta, d, current=current)
+        if x_sq is None:
+            x_sq = np.sum(X * X, axis=1)
+        r2 = c @ X.T
+        r2 *= -2.0
+        r2 += x_sq[None, :]
+        r2 += np.sum(c * c, axis=1)[:, None]
+        np.maximum(r2, 0.0, out=r2)
+        r2 *= (-0.5 / max(d, 1)) * np.exp(-2 * theta[:, d])[:, None]
+        np.exp(r2, out=r2)
+        r2 *= np.exp(theta[:, d + 1])[:, None]
+        return r2
+
+    def _log_prior(self, theta: np.ndarray, d: int) -> np.ndarray:
+        c = theta[:, :d]
+        lp = -0.5 * np.sum(((c - 0.5) / self.centre_spread) ** 2, axis=1)
+        lp -= 0.5 * ((theta[:, d] - math.log(self.width)) / self.width_spread) ** 2
+        lp -= (
+            0.5 * ((theta[:, d + 1] - math.log(self.decisiveness)) / self.decisiveness_spread) ** 2
+        )
+        if theta.shape[1] > d + 2:
+            lp -= 0.5 * np.sum((theta[:, d + 2 :] / self.work_offset_scale) ** 2, axis=1)
+        return lp
+
+    def _log_post(self, theta: np.ndarray, obs: _Observations, d: int) -> np.ndarray:
+        lp = self._log_prior(theta, d)
+        if obs.n_items == 0:
+            return lp
+        g = np.empty((len(theta), obs.n_items))
+        cur = obs.item_current
+        if self._shift_:
+            g[:, cur] = self._appeal(theta, obs.items[cur], d, True, obs.items_sq[cur])
+            g[:, ~cur] = self._appeal(theta, obs.items[~cur], d, False, obs.items_sq[~cur])
+        else:
+            g = self._appeal(theta, obs.items, d, False, obs.items_sq)
+        eps = self.lapse
+        if len(obs.pair_w):
+            # Luce: P(winner) = 1 / (1 + sum over the set of exp(g_loser - g_winner))
+            diff = g[:, obs.pair_l]
+            diff -= g[:, obs.pair_w]
+            np.minimum(diff, 50.0, out=diff)
+            np.exp(diff, out=diff)
+            z = 1.0 + np.add.reduceat(diff, obs.group_start, axis=1)
+            p = (1 - eps) / z + eps / obs.group_size
+            lp = lp + np.log(p) @ obs.group_weight
+        if len(obs.abs_i):
+            amp = np.exp(theta[:, d + 1])
+            m = obs.abs_sign * (g[:, obs.abs_i] - 0.5 * amp[:, None])
+            p = (1 - eps) * 0.5 * (1.0 + np.tanh(0.5 * m)) + eps * 0.5
+            lp = lp + np.log(p) @ obs.abs_weight
+        return lp
+
+    def _sample(
+        self,
+        theta: np.ndarray,
+        logp: np.ndarray,
+        obs: _Observations,
+        d: int,
+        steps: int,
+        scale: np.ndarray,
+        rng: np.random.Generator,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        p, dim = theta.shape
+        half = p // 2
+        halves = (np.arange(half), np.arange(half, p))
+        gamma = 2.38 / math.sqrt(2 * dim)
+        accepted = tried = 0
+        for step in range(steps):
+            for k in (0, 1):
+                me, other = halves[k], halves[1 - k]
+                if step % 2 == 0:  # differential evolution from the other half
+                    a = rng.choice(other, len(me))
+                    b = rng.choice(other, len(me))
+                    g = 1.0 if step % 10 == 8 else gamma  # now and then, a jump between modes
+                    prop = theta[me] + g * (theta[a] - theta[b])
+                    prop += rng.normal(size=prop.shape) * scale * 0.05
+                else:  # adaptive random walk
+                    prop = theta[me] + rng.normal(size=(len(me), dim)) * scale
+                new = self._log_post(prop, obs, d)
+                ok = np.log(rng.random(len(me))) < new - logp[me]
+                ok &= np.isfinite(new)
+                theta[me[ok]] = prop[ok]
+                logp[me[ok]] = new[ok]
+                accepted += int(ok.sum())
+                tried += len(me)
+                if step % 2 == 1:  # tune the walk towards ~25% acceptance
+                    scale *= math.exp(0.5 * (float(ok.mean()) - 0.25))
+        return theta, logp, scale, accepted / max(tried, 1)
+
+    # -- predicting -------------------------------------------------------------------------
+    def _check(self, X: np.ndarray) -> np.ndarray:
+        if not self.is_fitted:
+            raise RuntimeError("IdealPointTasteModel is not fitted yet: call fit() first")
+        X = np.atleast_2d(np.asarray(X, dtype=float))
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"features have {X.shape[1]} entries; the model was fitted on {self.n_features_in_}"
+            )
+        return X
+
+    def appeal_draws(self, X: np.ndarray) -> np.ndarray:
+        """The appeal of each row of ``X`` under every posterior draw: (particles, rows)."""
+        X = self._check(X)
+        return self._appeal(self.particles_, X, self.n_features_in_, True)
+
+    def predict(
+        self, X: np.ndarray, return_std: bool = False
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        g = self.appeal_draws(X)
+        mean = g.mean(axis=0)
+        return (mean, g.std(axis=0)) if return_std else mean
+
+    def sample(self, X: np.ndarray, n_samples: int, rng: np.random.Generator) -> np.ndarray:
+        g = self.appeal_draws(X)
+        rows = rng.choice(len(g), int(n_samples), replace=int(n_samples) > len(g))
+        return g[rows]
+
+    def to_dict(self) -> dict[str, Any]:
+        """What was learned, as plain data: the ideal point, width and decisiveness."""
+        out: dict[str, Any] = {"model": "ideal-point/1", "params": self.get_params()}
+        if self.is_fitted:
+            out.update(
+                n_features_in=int(self.n_features_in_),
+                n_judgments=int(self.n_judgments_),
+                ideal=[float(v) for v in self.ideal_],
+                width=self.width_,
+                decisiveness=self.decisiveness_,
+            )
+        return out
+
+
+def ideal_point(feedback: Feedback, names: list[str] | None = None) -> dict[str, Any] | None:
+    """Where the creator's favourite spot is, feature by feature (``None`` before any judgment)."""
+    data = preference_data(feedback)
+    if len(data) == 0:
+        return None
+    model = IdealPointTasteModel().fit(data)
+    d = model.n_features_in_
+    keys = list(names) if names is not None and len(names) == d else [f"x{k}" for k in range(d)]
+    spread = model._centres(model.particles_, d, current=True).std(axis=0)
+    return {
+        "ideal": {k: round(float(v), 4) for k, v in zip(keys, model.ideal_, strict=True)},
+        "uncertainty": {k: round(float(v), 4) for k, v in zip(keys, spread, strict=True)},
+        "width": round(model.width_, 4),
+        "decisiveness": round(model.decisiveness_, 3),
+        "n_judgments": model.n_judgments_,
+    }
+
+
+class _Observations:
+    """Judgments as index arrays over the distinct artifacts (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.items = np.empty((0, 0))
+        self.items_sq = np.empty(0)
+        self.item_current = np.empty(0, bool)
+        self.pair_w = self.pair_l = self.group_start = np.empty(0, int)
+        self.group_size = self.group_weight = np.empty(0)
+        self.abs_i = np.empty(0, int)
+        self.abs_sign = self.abs_weight = np.empty(0)
+        self.key: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+
+    @property
+    def n_items(self) -> int:
+        return len(self.items)
+
+    @property
+    def has_current(self) -> bool:
+        return bool(self.item_current.any())
+
+    @property
+    def has_other(self) -> bool:
+        return bool((~self.item_current).any())
+
+    def extends(self, old: _Observations) -> bool:
+        """True when these observations are the old ones plus more (a warm start is safe)."""
+        return all(
+            len(o) <= len(n) and n[: len(o)] == o for n, o in zip(self.key, old.key, strict=True)
+        )
+
+    @classmethod
+    def build(cls, data: PreferenceData, other_weight: float) -> _Observations:
+        obs = cls()
+        d = data.n_features
+        rows = [a for a in (data.winners, data.losers, data.abs_x) if len(a)]
+        if not rows:
+            obs.items = np.empty((0, d))
+            return obs
+        allx = np.concatenate(rows)
+        items, inverse = np.unique(allx, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        m = len(data.winners)
+        wi, li, ai = inverse[:m], inverse[m : 2 * m], inverse[2 * m :]
+        obs.items = items
+        obs.items_sq = np.sum(items * items, axis=1)
+        cur = np.zeros(len(items), bool)
+        cur[wi[data.pair_current]] = True
+        cur[li[data.pair_current]] = True
+        cur[ai[data.abs_current]] = True
+        obs.item_current = cur
+        tempered = np.where(data.pair_current, 1.0, other_weight) * data.pair_weight
+        if m:
+            group = data.pair_group if data.pair_group is not None else np.full(m, -1)
+            # a new choice set starts wherever the group id changes, or has none (-1)
+            start = np.ones(m, bool)
+            start[1:] = (group[1:] != group[:-1]) | (group[1:] < 0)
+            obs.group_start = np.flatnonzero(start)
+            obs.group_size = np.diff(np.append(obs.group_start, m)) + 1.0
+            obs.group_weight = tempered[obs.group_start]
+        obs.pair_w, obs.pair_l = wi, li
+        obs.abs_i = ai
+        obs.abs_sign = data.abs_sign
+        obs.abs_weight = np.where(data.abs_current, 1.0, other_weight) * data.abs_weight
+        obs.key = _fingerprint(data)
+        return obs
+
+
+def _fingerprint(data: PreferenceData) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Per comparison and per rating, a hash (for the warm-start prefix check)."""
+    pairs = tuple(
+        hash((w.tobytes(), lo.tobytes(), float(k)))
+        for w, lo, k in zip(data.winners, data.losers, data.pair_weight, strict=True)
+    )
+    ratings = tuple(
+        hash((x.tobytes(), float(s), float(k)))
+        for x, s, k in zip(data.abs_x, data.abs_sign, data.abs_weight, strict=True)
+    )
+    return pairs, ratings

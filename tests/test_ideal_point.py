@@ -1,0 +1,185 @@
+"""The ideal-point taste model: what it learns, how it samples, how it fails."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cocreate.attunement import AttunedStrategy, IdealPointTasteModel, preference_data
+from cocreate.model import Intention, Operator
+from cocreate.proposing import Candidate, Comparison, Feedback, ProposalContext, Rating
+
+D = 4
+IDEAL = np.array([0.7, 0.25, 0.55, 0.4])
+
+
+def _utility(X: np.ndarray, ideal: np.ndarray = IDEAL, width: float = 0.2) -> np.ndarray:
+    r2 = np.mean((X - ideal) ** 2, axis=1)
+    return np.exp(-r2 / (2 * width**2))
+
+
+def _simulate(
+    rounds: int, n: int, seed: int, ideal: np.ndarray = IDEAL, work: str = "w", fb=None
+) -> Feedback:
+    """A creator choosing one of ``n`` random items a round with Luce noise."""
+    rng = np.random.default_rng(seed)
+    fb = fb if fb is not None else Feedback(work_id=work)
+    for r in range(rounds):
+        X = rng.uniform(size=(n, D))
+        ids = [f"{work}-{seed}-{r}-{k}" for k in range(n)]
+        for i, x in zip(ids, X, strict=True):
+            fb.features[i] = x
+        u = _utility(X, ideal) / 0.05
+        p = np.exp(u - u.max())
+        c = int(rng.choice(n, p=p / p.sum()))
+        fb.comparisons += [Comparison(ids[c], o, 1.0, work, "choose") for o in ids if o != ids[c]]
+    return fb
+
+
+def test_choices_of_one_of_n_become_choice_sets() -> None:
+    fb = _simulate(3, 4, seed=0)
+    fb.comparisons.append(Comparison("w-0-0-0", "w-0-0-1", 1.0, "w", "compare"))
+    data = preference_data(fb)
+    assert data.pair_group is not None and len(data.pair_group) == 10
+    groups = data.pair_group[:9]
+    assert len(set(groups.tolist())) == 3, "one set per round"
+    assert all((groups[k * 3 : k * 3 + 3] == groups[k * 3]).all() for k in range(3))
+    assert data.pair_group[-1] == -1, "a pairwise comparison is its own set"
+
+
+def test_learns_the_ideal_point_and_predicts_held_out_choices() -> None:
+    fb = _simulate(40, 6, seed=1)
+    model = IdealPointTasteModel().fit(fb)
+    assert np.sqrt(np.mean((model.ideal_ - IDEAL) ** 2)) < 0.08, model.ideal_
+    assert 0.08 < model.width_ < 0.5
+    assert 0.1 < model.acceptance_ < 0.6
+    rng = np.random.default_rng(5)
+    A, B = rng.uniform(size=(500, D)), rng.uniform(size=(500, D))
+    right = (model.predict(A) > model.predict(B)) == (_utility(A) > _utility(B))
+    assert right.mean() > 0.85
+    # uncertainty: far less spread at the ideal's neighbourhood than before any data
+    mean, std = model.predict(IDEAL[None], return_std=True)
+    assert mean[0] > np.median(model.predict(rng.uniform(size=(200, D))))
+    assert std.shape == (1,) and np.isfinite(std).all()
+
+
+def test_pointing_past_everything_shown() -> None:
+    """Choices among items all on one side of the ideal still point at it."""
+    rng = np.random.default_rng(2)
+    ideal = np.array([0.8, 0.8, 0.8, 0.8])
+    fb = Feedback(work_id="w")
+    for r in range(40):
+        X = rng.uniform(0.0, 0.6, size=(5, D))  # never near the ideal
+        ids = [f"{r}-{k}" for k in range(5)]
+        fb.features.update(zip(ids, X, strict=True))
+        c = int(np.argmax(_utility(X, ideal, 0.3)))
+        fb.comparisons += [Comparison(ids[c], o, 1.0, "w", "choose") for o in ids if o != ids[c]]
+    model = IdealPointTasteModel().fit(fb)
+    shown_best = max(fb.features.values(), key=lambda x: float(_utility(x[None], ideal, 0.3)[0]))
+    beyond = np.clip(shown_best + 0.15, 0, 1)
+    assert model.predict(beyond[None])[0] > model.predict(shown_best[None])[0]
+
+
+def test_warm_start_when_judgments_are_added_and_cold_otherwise() -> None:
+    model = IdealPointTasteModel(burn_in=120, n_steps=20)
+    fb = _simulate(10, 4, seed=3)
+    model.fit(fb)
+    assert model.sweeps_ == 120
+    _simulate(2, 4, seed=4, fb=fb)
+    model.fit(fb)
+    assert model.sweeps_ == 20, "only new judgments: the chain goes on"
+    model.fit(_simulate(10, 4, seed=8))
+    assert model.sweeps_ == 120, "other judgments: a fresh start"
+
+
+def test_reproducible_and_sklearn_conventions() -> None:
+    fb = _simulate(15, 4, seed=6)
+    X = np.random.default_rng(0).uniform(size=(20, D))
+    a = IdealPointTasteModel(random_state=3).fit(fb).predict(X)
+    b = IdealPointTasteModel(random_state=3).fit(fb).predict(X)
+    assert np.array_equal(a, b)
+    model = IdealPointTasteModel(width=0.3)
+    assert model.get_params()["width"] == 0.3
+    clone = type(model)(**model.get_params())
+    assert clone.get_params() == model.get_params()
+    model.fit(fb)
+    assert model.is_fitted
+    model.set_params(lapse=0.1)
+    assert not model.is_fitted, "new hyper-parameters forget the fit"
+    draws = IdealPointTasteModel().fit(fb).sample(X, 7, np.random.default_rng(1))
+    assert draws.shape == (7, 20) and np.isfinite(draws).all()
+    assert model.to_dict()["model"] == "ideal-point/1"
+
+
+def test_ratings_alone_teach_it() -> None:
+    rng = np.random.default_rng(7)
+    fb = Feedback(work_id="w")
+    for k in range(60):
+        x = rng.uniform(size=D)
+        fb.features[f"r{k}"] = x
+        fb.ratings.append(
+            Rating(f"r{k}", float(np.clip(round(1 + 4 * _utility(x[None])[0]), 1, 5)), "w")
+        )
+    model = IdealPointTasteModel().fit(fb)
+    rng = np.random.default_rng(5)
+    A, B = rng.uniform(size=(500, D)), rng.uniform(size=(500, D))
+    right = (model.predict(A) > model.predict(B)) == (_utility(A) > _utility(B))
+    assert right.mean() > 0.9, "ratings alone order unseen pairs"
+
+
+def test_the_current_work_may_move_the_ideal() -> None:
+    usual = np.array([0.3, 0.3, 0.3, 0.3])
+    fb = _simulate(30, 5, seed=9, ideal=usual, work="old")
+    fb.work_id = "new"
+    _simulate(30, 5, seed=10, ideal=IDEAL, work="new", fb=fb)
+    model = IdealPointTasteModel(work_offset_scale=0.3).fit(fb, "new")
+    assert np.linalg.norm(model.ideal_ - IDEAL) < np.linalg.norm(model.ideal_ - usual)
+    only_old = _simulate(30, 5, seed=9, ideal=usual, work="old")
+    only_old.work_id = "new"
+    prior = IdealPointTasteModel().fit(only_old, "new")
+    assert np.sqrt(np.mean((prior.ideal_ - usual) ** 2)) < 0.12, "earlier works are the prior"
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"width": 0}, "width must be a positive number"),
+        ({"decisiveness": -1.0}, "decisiveness must be a positive number"),
+        ({"lapse": 1.0}, "lapse must be in [0, 1)"),
+        ({"n_particles": 2}, "n_particles must be at least 8"),
+    ],
+)
+def test_bad_hyper_parameters_are_named(params: dict, words: str) -> None:
+    with pytest.raises(ValueError) as info:
+        IdealPointTasteModel(**params).fit(_simulate(3, 3, seed=0))
+    assert words in str(info.value)
+
+
+def test_predicting_before_fit_or_with_other_features_is_refused() -> None:
+    with pytest.raises(RuntimeError, match="not fitted"):
+        IdealPointTasteModel().predict(np.zeros((1, D)))
+    model = IdealPointTasteModel().fit(_simulate(3, 3, seed=0))
+    with pytest.raises(ValueError, match="features have 3 entries"):
+        model.predict(np.zeros((2, 3)))
+
+
+def test_the_attuned_strategy_proposes_with_it() -> None:
+    fb = _simulate(25, 4, seed=11)
+    rng = np.random.default_rng(12)
+    pool = []
+    for k in range(120):
+        c = Candidate({"k": k}, Operator.FRESH, (), k)
+        c.features = rng.uniform(size=D)
+        pool.append(c)
+    ctx = ProposalContext(
+        work_id="w", creator="ana", domain="toy", intention=Intention("x"), round=26, n=5,
+        surprise=0.0, feedback=fb, seen=np.stack(list(fb.features.values())),
+        rng=np.random.default_rng(0),
+    )  # fmt: skip
+    strategy = AttunedStrategy(IdealPointTasteModel())
+    picks = strategy.select(pool, ctx)
+    assert len({p.index for p in picks}) == 5 and picks[0].predicted
+    assert all(p.reason for p in picks)
+    u = _utility(np.stack([c.features for c in pool]))
+    assert u[picks[0].index] >= np.quantile(u, 0.9), "the predicted pick is among the best"
+    assert isinstance(strategy.model_, IdealPointTasteModel)
