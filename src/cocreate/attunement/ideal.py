@@ -66,7 +66,8 @@ class IdealPointTasteModel(TasteModel):
         the current work's shift of the ideal (0: no shift).
     n_particles, burn_in, n_steps:
         Size of the sampled population; sweeps for a fresh fit and for a
-        warm-started one.
+        warm-started one (fewer once there are more than 400 distinct
+        artifacts judged, so that a round costs about the same work).
     random_state:
         Seed of the sampler, so that fits are reproducible.
 
@@ -76,7 +77,7 @@ class IdealPointTasteModel(TasteModel):
     ideal_ : posterior mean of the ideal point (the current work's).
     width_, decisiveness_ : posterior medians of ``s`` and ``A``.
     acceptance_ : share of moves accepted in the latest fit.
-    sweeps_ : sweeps of the latest fit (``burn_in`` fresh, ``n_steps`` warm-started).
+    sweeps_ : sweeps of the latest fit (``burn_in`` fresh, up to ``n_steps`` warm-started).
     """
 
     _PARAMS = (
@@ -173,7 +174,10 @@ class IdealPointTasteModel(TasteModel):
             and obs.extends(self._obs_)
         )
         if warm:
-            theta, steps, scale = self.particles_.copy(), self.n_steps, self._scale_.copy()
+            theta, scale = self.particles_.copy(), self._scale_.copy()
+            # about constant work per round: with many judgments the posterior moves
+            # little per round, so fewer sweeps over more data keep it in step
+            steps = max(8, min(int(self.n_steps), int(self.n_steps * 400 / max(obs.n_items, 1))))
         else:
             theta, steps = self._from_prior(rng, d, shift), self.burn_in
             scale = np.concatenate([np.full(d, 0.03), [0.1, 0.1], np.full(dim - d - 2, 0.02)])
@@ -297,8 +301,8 @@ class IdealPointTasteModel(TasteModel):
             for k in (0, 1):
                 me, other = halves[k], halves[1 - k]
                 if step % 2 == 0:  # differential evolution from the other half
-                    a = rng.choice(other, len(me))
-                    b = rng.choice(other, len(me))
+                    a = other[rng.integers(len(other), size=len(me))]
+                    b = other[rng.integers(len(other), size=len(me))]
                     g = 1.0 if step % 10 == 8 else gamma  # now and then, a jump between modes
                     prop = theta[me] + g * (theta[a] - theta[b])
                     prop += rng.normal(size=prop.shape) * scale * 0.05
