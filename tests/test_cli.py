@@ -85,7 +85,9 @@ def test_the_loop_from_the_terminal(db: str, tmp_path: Path) -> None:
     out = cli(db, "save", short, ids[1], str(tmp_path / "one.txt"))
     assert (tmp_path / "one.txt").read_bytes()
     assert "ledger intact" in cli(db, "verify")
-    assert "preferences learned" in cli(db, "taste", "ana", "toy")
+    shown = cli(db, "taste", "ana", "toy")
+    assert "preferences learned" in shown and "favourite spot (surest features):" in shown
+    assert " ± " in shown and "width" in shown
     assert '"cocreate-taste/1"' in cli(db, "taste", "ana", "toy", "--json")
     assert "forgot" in cli(db, "taste", "ana", "toy", "--reset")
     assert "ana in toy: 0 preferences learned" in cli(db, "taste", "ana", "toy")

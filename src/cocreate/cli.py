@@ -566,6 +566,13 @@ def _format_profile(profile: dict[str, Any]) -> str:
         lines.append(
             f"attunement: foresaw {curve['accuracy']:.0%} of picks (chance {curve['chance']:.0%})"
         )
+    ideal = profile.get("ideal_point")
+    if ideal:
+        sure = sorted(ideal["uncertainty"], key=ideal["uncertainty"].get)[:5]
+        spots = ", ".join(
+            f"{k} {ideal['ideal'][k]:.2f} ± {ideal['uncertainty'][k]:.2f}" for k in sure
+        )
+        lines.append(f"favourite spot (surest features): {spots}; width {ideal['width']:.2f}")
     return "\n".join(lines)
 
 
