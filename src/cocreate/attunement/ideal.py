@@ -40,12 +40,12 @@ from typing import Any
 import numpy as np
 
 from ..proposing import Feedback
-from .taste import PreferenceData, TasteModel, preference_data
+from .taste import HyperParameters, PreferenceData, TasteModel, preference_data
 
 __all__ = ["IdealPointTasteModel", "ideal_point"]
 
 
-class IdealPointTasteModel(TasteModel):
+class IdealPointTasteModel(HyperParameters, TasteModel):
     """Bayesian ideal-point model (see the module docstring); scikit-learn conventions.
 
     Parameters
@@ -80,21 +80,6 @@ class IdealPointTasteModel(TasteModel):
     sweeps_ : sweeps of the latest fit (``burn_in`` fresh, up to ``n_steps`` warm-started).
     """
 
-    _PARAMS = (
-        "width",
-        "width_spread",
-        "decisiveness",
-        "decisiveness_spread",
-        "centre_spread",
-        "lapse",
-        "other_work_weight",
-        "work_offset_scale",
-        "n_particles",
-        "burn_in",
-        "n_steps",
-        "random_state",
-    )
-
     def __init__(
         self,
         *,
@@ -123,24 +108,6 @@ class IdealPointTasteModel(TasteModel):
         self.burn_in = burn_in
         self.n_steps = n_steps
         self.random_state = random_state
-
-    # -- scikit-learn plumbing -------------------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self._PARAMS}
-
-    def set_params(self, **params: Any) -> IdealPointTasteModel:
-        for k, v in params.items():
-            if k not in self._PARAMS:
-                raise ValueError(f"unknown parameter {k!r} of IdealPointTasteModel")
-            setattr(self, k, v)
-        return self.reset()
-
-    def reset(self) -> IdealPointTasteModel:
-        """Forget everything learned (the hyper-parameters stay)."""
-        for k in list(vars(self)):
-            if k.endswith("_") and not k.startswith("__"):
-                delattr(self, k)
-        return self
 
     def __repr__(self) -> str:
         return f"IdealPointTasteModel(width={self.width}, decisiveness={self.decisiveness})"
@@ -258,9 +225,9 @@ class IdealPointTasteModel(TasteModel):
         lp = self._log_prior(theta, d)
         if obs.n_items == 0:
             return lp
-        g = np.empty((len(theta), obs.n_items))
         cur = obs.item_current
         if self._shift_:
+            g = np.empty((len(theta), obs.n_items))
             g[:, cur] = self._appeal(theta, obs.items[cur], d, True, obs.items_sq[cur])
             g[:, ~cur] = self._appeal(theta, obs.items[~cur], d, False, obs.items_sq[~cur])
         else:

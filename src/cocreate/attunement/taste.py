@@ -46,6 +46,7 @@ takes a few milliseconds.
 
 from __future__ import annotations
 
+import inspect
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -268,7 +269,38 @@ def _log_sigmoid(x: np.ndarray) -> np.ndarray:
     return -np.logaddexp(0.0, -x)
 
 
-class BayesianTasteModel(TasteModel):
+class HyperParameters:
+    """scikit-learn plumbing: the keyword-only arguments of ``__init__`` are the hyper-parameters.
+
+    Learned state lives in attributes ending in ``_``; :meth:`reset` forgets it.
+    """
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values() if p.kind is p.KEYWORD_ONLY]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self._param_names()}
+
+    def set_params(self, **params: Any) -> Any:
+        """Change hyper-parameters; what was learned is forgotten."""
+        names = self._param_names()
+        for k, v in params.items():
+            if k not in names:
+                raise ValueError(f"unknown parameter {k!r} of {type(self).__name__}")
+            setattr(self, k, v)
+        return self.reset()
+
+    def reset(self) -> Any:
+        """Forget everything learned (the hyper-parameters stay)."""
+        for k in list(vars(self)):
+            if k.endswith("_") and not k.startswith("__"):
+                delattr(self, k)
+        return self
+
+
+class BayesianTasteModel(HyperParameters, TasteModel):
     """Bradley–Terry on linear + quadratic + random Fourier features, Laplace posterior.
 
     Parameters
@@ -353,43 +385,8 @@ class BayesianTasteModel(TasteModel):
         self.tol = tol
         self.random_state = random_state
 
-    # -- scikit-learn plumbing -------------------------------------------------------------
-    _PARAMS = (
-        "linear_scale",
-        "quadratic_scale",
-        "rbf_scale",
-        "bias_scale",
-        "lengthscale",
-        "lengthscale_choices",
-        "n_fourier",
-        "quadratic_max_features",
-        "other_work_weight",
-        "work_offset_scale",
-        "max_iter",
-        "tol",
-        "random_state",
-    )
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self._PARAMS}
-
-    def set_params(self, **params: Any) -> BayesianTasteModel:
-        for k, v in params.items():
-            if k not in self._PARAMS:
-                raise ValueError(f"unknown parameter {k!r} of BayesianTasteModel")
-            setattr(self, k, v)
-        self.reset()
-        return self
-
     def __repr__(self) -> str:
         return f"BayesianTasteModel(n_fourier={self.n_fourier}, lengthscale={self._lengthscale()})"
-
-    def reset(self) -> BayesianTasteModel:
-        """Forget everything learned (the hyper-parameters stay)."""
-        for k in list(vars(self)):
-            if k.endswith("_") and not k.startswith("__"):
-                delattr(self, k)
-        return self
 
     @property
     def is_fitted(self) -> bool:
