@@ -11,7 +11,9 @@
   (variations and crossovers of liked items plus fresh ones), ``.features``
   from ``partner.describe``, a ``Feedback`` built from the judgments, and
   ``strategy.select(pool, context)``; ``attuned-s0`` the same at surprise 0,
-  ``attuned-bt-s0`` with the Bradley–Terry model instead;
+  ``attuned-bt-s0`` with the Bradley–Terry model instead, ``attuned-ts-s0``
+  with the rule the strategy had before qEUBO (each taste slot the favourite
+  of one posterior draw: Thompson sampling);
 * ``oracle-pool`` — not a contender but a bound: it *knows* the hidden
   utility and shows the N best of a pool made exactly as ``attuned``'s (its
   anchors are the best items shown so far). It tells how far the pool itself
@@ -235,6 +237,23 @@ class AttunedBTGreedyMethod(AttunedGreedyMethod):
         return AttunedStrategy(BayesianTasteModel())
 
 
+class ThompsonStrategy(AttunedStrategy):
+    """The attuned strategy as it was before qEUBO: each taste slot follows one posterior draw."""
+
+    @staticmethod
+    def _gain(draws: np.ndarray, best: np.ndarray, k: int) -> np.ndarray:
+        return draws[(k - 1) % len(draws)]
+
+
+class AttunedThompsonGreedyMethod(AttunedGreedyMethod):
+    """The attuned strategy at surprise 0 with Thompson draws for the taste slots (the old rule)."""
+
+    name = "attuned-ts-s0"
+
+    def make_strategy(self):
+        return ThompsonStrategy()
+
+
 class OraclePoolMethod(_PoolMethod):
     """Knows the hidden utility; shows the N best of the same kind of pool (a bound)."""
 
@@ -422,6 +441,7 @@ METHODS: dict[str, type[Method]] = {
     "attuned": AttunedMethod,
     "attuned-s0": AttunedGreedyMethod,
     "attuned-bt-s0": AttunedBTGreedyMethod,
+    "attuned-ts-s0": AttunedThompsonGreedyMethod,
     "oracle-pool": OraclePoolMethod,
     "pairwise-gp": PairwiseGPMethod,
     "optuna-prefgp": OptunaPrefGPMethod,

@@ -205,7 +205,8 @@ def summarise(episodes: list[dict], methods: list[str]) -> list[str]:
 
 
 def goal_lines(
-    episodes: list[dict], ours: tuple[str, ...] = ("attuned", "attuned-s0", "attuned-bt-s0")
+    episodes: list[dict],
+    ours: tuple[str, ...] = ("attuned", "attuned-s0", "attuned-bt-s0", "attuned-ts-s0"),
 ) -> list[str]:
     """Rounds-to-90% ratios on the 8-/16-D and multimodal tasks, paired by seed."""
     lines = []
@@ -365,7 +366,9 @@ def main(argv: list[str] | None = None) -> int:
         f"`AttunedStrategy` (default taste model: the ideal-point model) at the session's "
         f"default surprise 0.3 on a 256-candidate pool made with the partner's operators; "
         f"'attuned-s0' the same at surprise 0; 'attuned-bt-s0' at surprise 0 with the "
-        f"Bradley–Terry model (the default before). 'oracle-pool' is "
+        f"Bradley–Terry model; 'attuned-ts-s0' at surprise 0 with the rule for the set that the "
+        f"strategy had before qEUBO (each taste slot the favourite of one posterior draw). "
+        f"'oracle-pool' is "
         f"a bound, not a contender: it knows the hidden utility and shows the N best of the "
         f"same kind of pool, so it shows what the pool allows. A run that never "
         f"reaches the level counts as {rounds + 1} rounds in medians and pairs.",

@@ -11,19 +11,26 @@
    slots*, the rest to *taste slots*. A taste slot takes the candidate
    maximising::
 
-       z(thompson_k) + novelty_weight · z(novelty) + diversity_weight · z(distance to picks)
+       z(gain) + novelty_weight · z(novelty) + diversity_weight · z(distance to picks)
 
    and a surprise slot the one maximising::
 
        z(novelty) - z(mean) + diversity_weight · z(distance to picks)
 
-   where ``thompson_k`` is the appeal under the k-th draw from the posterior
-   (Thompson sampling: it explores exactly where the model is unsure),
-   ``novelty`` is the distance to everything already shown in this work
-   (``context.seen``), and ``z`` standardises over the pool. At ``s = 0``
-   every pick is what a plausible version of the person's taste likes most;
-   at ``s = 1`` all but the predicted pick are far from what was seen and
-   low in predicted appeal: "what I would never pick".
+   where ``gain`` is how much the candidate adds to the *expected best
+   appeal of the set shown* (qEUBO, Astudillo et al. 2023): over
+   ``n_draws`` joint draws ``f`` from the posterior, the mean of
+   ``max(f(picks so far), f(candidate))``. A candidate gains where some
+   plausible version of the person's taste likes it more than everything
+   already picked, so the set covers the posterior: it explores exactly where
+   the model is unsure, and a near-copy of a pick gains nothing. The person's
+   choice of the best of the set is then what teaches the model the most
+   about where their favourite lies. ``novelty`` is the distance to
+   everything already shown in this work (``context.seen``), and ``z``
+   standardises over the pool. At ``s = 0`` every pick is what a plausible
+   version of the person's taste likes most; at ``s = 1`` all but the
+   predicted pick are far from what was seen and low in predicted appeal:
+   "what I would never pick".
 
 Each pick's reason says which of these made it win, in words a person reads
 ("predicted to suit your taste (82%)", "the model is unsure here: your pick
@@ -87,6 +94,8 @@ class AttunedStrategy(Strategy):
         Bonus for candidates far from everything already shown, at any surprise.
     diversity_weight:
         Bonus for candidates far from the picks already made in this round.
+    n_draws:
+        Joint posterior draws behind the expected best appeal of the set.
     unsure_quantile, far_quantile:
         A pick is called "unsure" / "far" when its posterior std / novelty is in
         the top share of the pool given by these quantiles.
@@ -103,12 +112,16 @@ class AttunedStrategy(Strategy):
         *,
         novelty_weight: float = 0.05,
         diversity_weight: float = 0.1,
+        n_draws: int = 256,
         unsure_quantile: float = 0.75,
         far_quantile: float = 0.8,
     ) -> None:
+        if int(n_draws) < 1:
+            raise InputError(f"n_draws must be at least 1, not {n_draws!r}")
         self.model = model
         self.novelty_weight = novelty_weight
         self.diversity_weight = diversity_weight
+        self.n_draws = int(n_draws)
         self.unsure_quantile = unsure_quantile
         self.far_quantile = far_quantile
         self.model_: TasteModel | None = None
@@ -196,6 +209,11 @@ class AttunedStrategy(Strategy):
             return self._cold_start(X, n, seen)
         return self._choose(model, X, n, s, seen, context.rng)
 
+    @staticmethod
+    def _gain(draws: np.ndarray, best: np.ndarray, k: int) -> np.ndarray:
+        """What each candidate adds to the expected best appeal of the set (``k``: the slot)."""
+        return np.maximum(draws, best[:, None]).mean(axis=0)
+
     def _cold_start(self, X: np.ndarray, n: int, seen: np.ndarray) -> list[Pick]:
         # the first pick nearest the pool's centre, then spread out from it and from what was seen
         centre = int(np.argmin(np.linalg.norm(X - X.mean(axis=0), axis=1)))
@@ -224,7 +242,8 @@ class AttunedStrategy(Strategy):
         nov_z = _z(novelty) if has_seen else np.zeros(m)
         mean_z = _z(mean)
         surprise_term = nov_z - mean_z
-        draws = model.sample(X, max(n - 1, 1), rng) if n > 1 else np.empty((0, m))
+        # joint posterior draws of the appeal of every candidate: (draws, m)
+        draws = model.sample(X, self.n_draws, rng) if n > 1 else np.empty((0, m))
         # P(pick preferred to a typical candidate), with the probit correction
         typical = float(np.median(mean))
 
@@ -237,6 +256,7 @@ class AttunedStrategy(Strategy):
         first = int(np.argmax(mean))
         chosen = [first]
         why: dict[int, str] = {first: "taste"}
+        best_so_far = draws[:, first].copy()  # per draw, the best appeal of the set
         dist_to_chosen = _min_dist(X, X[[first]])
         # the surprise dial sets how many of the other n-1 slots go to surprises
         expected = s * (n - 1)
@@ -247,14 +267,15 @@ class AttunedStrategy(Strategy):
                 score = surprise_term + self.diversity_weight * _z(dist_to_chosen)
             else:
                 score = (
-                    _z(draws[k - 1])
+                    _z(self._gain(draws, best_so_far, k))
                     + self.novelty_weight * nov_z
                     + self.diversity_weight * _z(dist_to_chosen)
                 )
             score[chosen] = -np.inf
             i = int(np.argmax(score))
             chosen.append(i)
-            why[i] = "surprise" if slot_is_surprise else "draw"
+            why[i] = "surprise" if slot_is_surprise else "gain"
+            np.maximum(best_so_far, draws[:, i], out=best_so_far)
             dist_to_chosen = np.minimum(dist_to_chosen, _min_dist(X, X[[i]]))
 
         q_std = np.quantile(std, self.unsure_quantile)
