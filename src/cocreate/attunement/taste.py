@@ -90,6 +90,12 @@ class PreferenceData:
     #: per comparison, the id of its choice set (the comparisons of one
     #: choose-one-of-N share one, and are consecutive), or -1; ``None``: all -1
     pair_group: np.ndarray | None = None
+    #: the distinct artifacts, in order of first appearance, and each row's index
+    #: into them (``winners == items[winner_index]``); ``None`` when not known
+    items: np.ndarray | None = None
+    winner_index: np.ndarray | None = None
+    loser_index: np.ndarray | None = None
+    abs_index: np.ndarray | None = None
 
     @property
     def n_features(self) -> int:
@@ -146,12 +152,18 @@ def preference_data(
         lengths[n] = lengths.get(n, 0) + 1
     d = max(lengths, key=lambda k: (lengths[k], k)) if lengths else 0
 
-    usable = {
-        a for a, v in feats.items() if np.size(v) == d and bool(np.all(np.isfinite(v)))
-    }  # checked once per artifact, not once per comparison
+    # every artifact's features checked once (not once per comparison), all in one array
+    ids_d = [a for a, v in feats.items() if np.size(v) == d]
+    table = (
+        np.stack([np.asarray(feats[a], dtype=float).ravel() for a in ids_d])
+        if ids_d
+        else np.empty((0, d))
+    )
+    finite = np.isfinite(table).all(axis=1)
+    row_of = {a: k for k, a in enumerate(ids_d) if finite[k]}
 
     def ok(a: str) -> bool:
-        return a in usable
+        return a in row_of
 
     comps = [c for c in feedback.comparisons if c.weight > 0 and ok(c.winner) and ok(c.loser)]
     comps = [c for c in comps if c.winner != c.loser]
@@ -194,18 +206,27 @@ def preference_data(
     abs_w = [abs(r.value - 3) / 2 for r in ratings if r.value != 3]
     abs_cur = [r.work_id == current_work for r in ratings if r.value != 3]
 
-    def stack(ids: list[str]) -> np.ndarray:
-        if not ids:
-            return np.empty((0, d))
-        return np.stack([np.asarray(feats[i], dtype=float).ravel() for i in ids])
+    # each distinct artifact once, numbered in order of first appearance (pair by pair,
+    # then the ratings), so that judgments added later leave the earlier numbers alone
+    number: dict[str, int] = {}
+    for w, lo in zip(wins, loses, strict=True):
+        number.setdefault(w, len(number))
+        number.setdefault(lo, len(number))
+    for a in abs_ids:
+        number.setdefault(a, len(number))
+    items = table[np.fromiter((row_of[i] for i in number), dtype=np.intp, count=len(number))]
 
+    def index(ids: list[str]) -> np.ndarray:
+        return np.fromiter((number[i] for i in ids), dtype=np.intp, count=len(ids))
+
+    wi, li, ai = index(wins), index(loses), index(abs_ids)
     works = {c.work_id for c in comps} | {r.work_id for r in ratings}
     return PreferenceData(
-        winners=stack(wins),
-        losers=stack(loses),
+        winners=items[wi],
+        losers=items[li],
         pair_weight=np.asarray(weights, dtype=float),
         pair_current=np.asarray(current, dtype=bool),
-        abs_x=stack(abs_ids),
+        abs_x=items[ai],
         abs_sign=np.asarray(abs_sign, dtype=float),
         abs_weight=np.asarray(abs_w, dtype=float),
         abs_current=np.asarray(abs_cur, dtype=bool),
@@ -214,6 +235,10 @@ def preference_data(
         pair_group=np.concatenate(
             [np.asarray(groups, dtype=int), np.full(len(wins) - len(groups), -1, dtype=int)]
         ),
+        items=items,
+        winner_index=wi,
+        loser_index=li,
+        abs_index=ai,
     )
 
 
