@@ -183,3 +183,39 @@ def test_the_attuned_strategy_proposes_with_it() -> None:
     u = _utility(np.stack([c.features for c in pool]))
     assert u[picks[0].index] >= np.quantile(u, 0.9), "the predicted pick is among the best"
     assert isinstance(strategy.model_, IdealPointTasteModel)
+
+
+def test_draws_come_from_the_last_sweeps_and_agree_with_the_population() -> None:
+    fb = _simulate(20, 6, seed=12)
+    model = IdealPointTasteModel(draw_sweeps=4).fit(fb)
+    p, dim = model.particles_.shape
+    assert model.draws_.shape == (4 * p, dim)
+    assert np.array_equal(model.draws_[:p], model.particles_), "the newest sweep comes first"
+    assert not np.array_equal(model.draws_[p : 2 * p], model.particles_)
+    # the earlier sweeps are draws of the same posterior: the same ideal, within its spread
+    spread = model.draws_[:, :D].std(axis=0)
+    assert np.all(np.abs(model.draws_[p:, :D].mean(0) - model.particles_[:, :D].mean(0)) < spread)
+    X = np.random.default_rng(0).uniform(size=(7, D))
+    assert model.appeal_draws(X).shape == (4 * p, 7)
+    one = IdealPointTasteModel(draw_sweeps=1).fit(fb)
+    assert one.draws_.shape == (p, dim)
+
+
+def test_single_precision_likelihood_matches_double() -> None:
+    from cocreate.attunement.ideal import _Observations
+
+    fb = _simulate(30, 6, seed=13)
+    model = IdealPointTasteModel().fit(fb)
+    obs = _Observations.build(preference_data(fb), model.other_work_weight)
+    theta = model.particles_
+    fast = model._log_post(theta, obs, D)
+    model._likelihood_dtype = np.float64
+    exact = model._log_post(theta, obs, D)
+    assert np.max(np.abs(fast - exact)) < 1e-3
+    assert not np.array_equal(fast, exact), "the fast path is really single precision"
+
+
+@pytest.mark.parametrize("bad", [0, -2])
+def test_a_bad_draw_sweeps_is_named(bad: int) -> None:
+    with pytest.raises(ValueError, match="draw_sweeps"):
+        IdealPointTasteModel(draw_sweeps=bad).fit(_simulate(2, 4, seed=0))
