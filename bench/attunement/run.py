@@ -265,6 +265,12 @@ def main(argv: list[str] | None = None) -> int:
         "--gp-tasks", default="", help="tasks for the GP anchors, e.g. smooth-16d,narrow-8d"
     )
     ap.add_argument("--gp-n", default="", help="N for the GP anchors, e.g. 4,9")
+    ap.add_argument(
+        "--tasks", default="", help="only these tasks, e.g. smooth-16d,narrow-8d (default: all)"
+    )
+    ap.add_argument(
+        "--taste-seeds", type=int, default=None, help="taste seeds for the methods but the GP ones"
+    )
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--no-write", action="store_true", help="do not touch bench/RESULTS.md")
     ap.add_argument("--tag", default="", help="name of the JSON results file")
@@ -281,13 +287,23 @@ def main(argv: list[str] | None = None) -> int:
         gp_seeds = args.gp_seeds or 5
         gp_tasks = [("smooth", 8), ("multimodal", 8)]
         gp_ns = (4,)
-    if args.gp_tasks:
-        gp_tasks = []
-        for name in args.gp_tasks.split(","):
+
+    def task_list(option: str, value: str) -> list[tuple[str, int]]:
+        out = []
+        for name in value.split(","):
             shape, _, d = name.strip().rpartition("-")
             if shape not in SHAPES or not d.endswith("d") or not d[:-1].isdigit():
-                ap.error(f"--gp-tasks: {name!r} is not SHAPE-DIMd (shapes: {', '.join(SHAPES)})")
-            gp_tasks.append((shape, int(d[:-1])))
+                ap.error(f"{option}: {name!r} is not SHAPE-DIMd (shapes: {', '.join(SHAPES)})")
+            out.append((shape, int(d[:-1])))
+        return out
+
+    if args.gp_tasks:
+        gp_tasks = task_list("--gp-tasks", args.gp_tasks)
+    only = set(task_list("--tasks", args.tasks)) if args.tasks else None
+    if args.taste_seeds is not None:
+        if args.taste_seeds < 1:
+            ap.error(f"--taste-seeds must be at least 1, not {args.taste_seeds}")
+        taste_seeds = args.taste_seeds
     if args.gp_n:
         gp_ns = tuple(int(x) for x in args.gp_n.split(","))
     gp_budget = args.gp_budget_s if args.gp_budget_s is not None else (900.0 if full else 90.0)
@@ -309,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
         for shape in SHAPES:
             for dim in dims:
                 if gp and (shape, dim) not in gp_tasks:
+                    continue
+                if only is not None and (shape, dim) not in only:
                     continue
                 for n in ns:
                     if gp and n not in gp_ns:
@@ -352,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "## Attunement",
         "",
-        f"Run: `python -m bench.attunement {'--full' if full else '--quick'}` "
+        f"Run: `python -m bench.attunement {' '.join(argv if argv is not None else sys.argv[1:])}` "
         f"({time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
         f"{args.workers} workers, {wall / 60:.1f} min for the episodes). "
         f"Raw results: `bench/attunement/{raw.name}` (written by the run, not committed).",
