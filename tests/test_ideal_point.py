@@ -219,3 +219,25 @@ def test_single_precision_likelihood_matches_double() -> None:
 def test_a_bad_draw_sweeps_is_named(bad: int) -> None:
     with pytest.raises(ValueError, match="draw_sweeps"):
         IdealPointTasteModel(draw_sweeps=bad).fit(_simulate(2, 4, seed=0))
+
+
+def test_pairs_without_artifact_ids_fit_and_warm_start() -> None:
+    # PreferenceData.from_pairs knows no artifacts: the model finds the distinct ones itself,
+    # in order of first appearance, so that adding pairs keeps the warm start
+    from cocreate.attunement import PreferenceData
+
+    rng = np.random.default_rng(21)
+    X = rng.uniform(size=(60, D))
+    u = _utility(X)
+    a, b = rng.integers(60, size=(2, 120))
+    keep = a != b
+    a, b = a[keep], b[keep]
+    w = np.where((u[a] > u[b])[:, None], X[a], X[b])
+    lo = np.where((u[a] > u[b])[:, None], X[b], X[a])
+    model = IdealPointTasteModel().fit(PreferenceData.from_pairs(w[:60], lo[:60]))
+    assert model.sweeps_ == model.burn_in
+    model.fit(PreferenceData.from_pairs(w, lo))
+    assert model.sweeps_ < model.burn_in, "more pairs: a warm start"
+    assert np.sqrt(np.mean((model.ideal_ - IDEAL) ** 2)) < 0.15
+    model.fit(PreferenceData.from_pairs(lo, w))  # the same pairs reversed: not an extension
+    assert model.sweeps_ == model.burn_in

@@ -326,7 +326,7 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
         return X
 
     def appeal_draws(self, X: np.ndarray) -> np.ndarray:
-        """The appeal of each row of ``X`` under every posterior draw: (particles, rows)."""
+        """The appeal of each row of ``X`` under every posterior draw: (draws, rows)."""
         X = self._check(X)
         return self._appeal(self.draws_, X, self.n_features_in_, True)
 
