@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from cocreate.attunement import AttunedStrategy, BayesianTasteModel
+from cocreate.attunement import AttunedStrategy, BayesianTasteModel, PooledTasteModel
 from cocreate.model import Intention, Operator
 from cocreate.partners.parametric import Float, ParametricSpace, parametric_partner
 from cocreate.proposing import Candidate, Comparison, DiverseStrategy, Feedback, ProposalContext
@@ -235,6 +235,15 @@ class AttunedBTGreedyMethod(AttunedGreedyMethod):
 
     def make_strategy(self):
         return AttunedStrategy(BayesianTasteModel())
+
+
+class AttunedPooledGreedyMethod(AttunedGreedyMethod):
+    """The attuned strategy at surprise 0 with both models pooled (half the draws each)."""
+
+    name = "attuned-pool-s0"
+
+    def make_strategy(self):
+        return AttunedStrategy(PooledTasteModel())
 
 
 class ThompsonStrategy(AttunedStrategy):
@@ -441,6 +450,7 @@ METHODS: dict[str, type[Method]] = {
     "attuned": AttunedMethod,
     "attuned-s0": AttunedGreedyMethod,
     "attuned-bt-s0": AttunedBTGreedyMethod,
+    "attuned-pool-s0": AttunedPooledGreedyMethod,
     "attuned-ts-s0": AttunedThompsonGreedyMethod,
     "oracle-pool": OraclePoolMethod,
     "pairwise-gp": PairwiseGPMethod,

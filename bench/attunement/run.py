@@ -206,7 +206,13 @@ def summarise(episodes: list[dict], methods: list[str]) -> list[str]:
 
 def goal_lines(
     episodes: list[dict],
-    ours: tuple[str, ...] = ("attuned", "attuned-s0", "attuned-bt-s0", "attuned-ts-s0"),
+    ours: tuple[str, ...] = (
+        "attuned",
+        "attuned-s0",
+        "attuned-bt-s0",
+        "attuned-pool-s0",
+        "attuned-ts-s0",
+    ),
 ) -> list[str]:
     """Rounds-to-90% ratios on the 8-/16-D and multimodal tasks, paired by seed."""
     lines = []
@@ -384,7 +390,9 @@ def main(argv: list[str] | None = None) -> int:
         f"`AttunedStrategy` (default taste model: the ideal-point model) at the session's "
         f"default surprise 0.3 on a 256-candidate pool made with the partner's operators; "
         f"'attuned-s0' the same at surprise 0; 'attuned-bt-s0' at surprise 0 with the "
-        f"Bradley–Terry model; 'attuned-ts-s0' at surprise 0 with the rule for the set that the "
+        f"Bradley–Terry model; 'attuned-pool-s0' at surprise 0 with both models pooled "
+        f"(`PooledTasteModel`: half the posterior draws from each); "
+        f"'attuned-ts-s0' at surprise 0 with the rule for the set that the "
         f"strategy had before qEUBO (each taste slot the favourite of one posterior draw). "
         f"'oracle-pool' is "
         f"a bound, not a contender: it knows the hidden utility and shows the N best of the "

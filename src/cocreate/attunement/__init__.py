@@ -5,6 +5,9 @@
 * :class:`IdealPointTasteModel` — a Bayesian ideal-point model (one preferred
   region, its width and how decisive the person is), sampled by a population
   Markov chain; few parameters, so it learns fast;
+* :class:`PooledTasteModel` — several taste models as one posterior (a
+  mixture of their draws): by default the ideal-point and the Bradley–Terry
+  model, so that a taste for two different things stays in view;
 * :class:`AttunedStrategy` — a :class:`~cocreate.proposing.Strategy` that picks
   the N to show from a pool, balancing appeal, doubt, novelty, variety and the
   surprise dial, with a truthful reason for each pick;
@@ -12,6 +15,7 @@
 """
 
 from .ideal import IdealPointTasteModel, ideal_point
+from .pooled import PooledTasteModel
 from .profile import FeatureWeight, TasteProfile, fit_from_feedback, taste_profile
 from .strategy import AttunedStrategy
 from .taste import BayesianTasteModel, PreferenceData, TasteModel, preference_data
@@ -21,6 +25,7 @@ __all__ = [
     "BayesianTasteModel",
     "FeatureWeight",
     "IdealPointTasteModel",
+    "PooledTasteModel",
     "PreferenceData",
     "TasteModel",
     "TasteProfile",

@@ -362,7 +362,7 @@ class BayesianTasteModel(HyperParameters, TasteModel):
         Prior scale of the current work's own linear offset (0 switches it off).
     max_iter, tol:
         Newton's method stops after ``max_iter`` steps or when no weight moves
-        more than ``tol``.
+        more than ``tol`` (weights are in logits: 1e-3 changes no choice).
     random_state:
         Seeds the random Fourier features (the model is deterministic).
 
@@ -393,7 +393,7 @@ class BayesianTasteModel(HyperParameters, TasteModel):
         other_work_weight: float = 0.5,
         work_offset_scale: float = 0.5,
         max_iter: int = 25,
-        tol: float = 1e-5,
+        tol: float = 1e-3,
         random_state: int = 0,
     ) -> None:
         self.linear_scale = linear_scale
@@ -426,7 +426,10 @@ class BayesianTasteModel(HyperParameters, TasteModel):
         rng = np.random.default_rng(self.random_state)
         self.n_features_in_ = d
         self._full_quad_ = d <= self.quadratic_max_features
-        if self._full_quad_:
+        if self.quadratic_scale == 0:
+            # the block is switched off: leave it out rather than carry weights fixed at 0
+            self._qi_ = self._qj_ = np.arange(0)
+        elif self._full_quad_:
             iu = np.triu_indices(d)
             self._qi_, self._qj_ = iu
         else:
@@ -435,6 +438,8 @@ class BayesianTasteModel(HyperParameters, TasteModel):
         ell = max(self._lengthscale(), 1e-6) * math.sqrt(max(d, 1))
         self._omega_ = rng.normal(0.0, 1.0 / ell, size=(d, self.n_fourier))
         self._phase_ = rng.uniform(0.0, 2 * math.pi, size=self.n_fourier)
+        self._omega32_ = self._omega_.astype(np.float32)
+        self._phase32_ = self._phase_.astype(np.float32)
         # prior variances of the blocks: [bias | linear | quadratic | fourier]
         # Centred features in [0, 1] have variance ~1/12; scale each block so that
         # its appeal has roughly the stated standard deviation over random artifacts.
@@ -463,9 +468,10 @@ class BayesianTasteModel(HyperParameters, TasteModel):
         parts = [np.ones((n, 1)), Xc * self._lin_c_]
         parts.append(Xc[:, self._qi_] * Xc[:, self._qj_] * self._quad_c_)
         if self.n_fourier:
-            proj = X @ self._omega_ + self._phase_
-            parts.append(np.cos(proj) * math.sqrt(2.0 / self.n_fourier))
-        return np.concatenate(parts, axis=1)
+            # single precision: the cosines cost a tenth, and the kernel is an approximation anyway
+            proj = X.astype(np.float32) @ self._omega32_ + self._phase32_
+            parts.append(np.cos(proj) * np.float32(math.sqrt(2.0 / self.n_fourier)))
+        return np.concatenate(parts, axis=1, dtype=float)
 
     def _phi_current(self, X: np.ndarray) -> np.ndarray:
         """Feature map for the current work: with the offset block."""
@@ -552,6 +558,7 @@ class BayesianTasteModel(HyperParameters, TasteModel):
         H = np.diag(prec)
         if len(Z):
             obj = self._objective(Z, c, prec, w)
+            converged = False
             for n_iter in range(1, self.max_iter + 1):  # noqa: B007
                 s = Z @ w
                 p = _sigmoid(s)
@@ -568,12 +575,15 @@ class BayesianTasteModel(HyperParameters, TasteModel):
                     t *= 0.5
                 w = w + t * step
                 obj = new
-                if np.max(np.abs(t * step)) < self.tol:
+                converged = bool(np.max(np.abs(t * step)) < self.tol)
+                if converged:
                     break
-            p = _sigmoid(Z @ w)
-            h = c * p * (1.0 - p)
-            H = (Z.T * h) @ Z
-            H[np.diag_indices(D)] += prec
+            if not converged:
+                # at convergence the Hessian of the last step is the Hessian at w, to ``tol``
+                p = _sigmoid(Z @ w)
+                h = c * p * (1.0 - p)
+                H = (Z.T * h) @ Z
+                H[np.diag_indices(D)] += prec
         self.coef_ = w
         self.hessian_ = H
         cov = np.linalg.inv(H)
@@ -591,7 +601,12 @@ class BayesianTasteModel(HyperParameters, TasteModel):
         weights: list[np.ndarray] = []
         D = len(self._prior_var_)
         if len(data.winners):
-            zw = self._phi(data.winners) - self._phi(data.losers)
+            if data.items is not None and data.winner_index is not None:
+                # each distinct artifact mapped once, however many comparisons it is in
+                P = self._phi(data.items)
+                zw = P[data.winner_index] - P[data.loser_index]
+            else:
+                zw = self._phi(data.winners) - self._phi(data.losers)
             cur = data.pair_current
             zo = np.zeros((len(zw), D - zw.shape[1]))
             if self._offset_dim_:
@@ -647,8 +662,12 @@ class BayesianTasteModel(HyperParameters, TasteModel):
 
     def sample(self, X: np.ndarray, n_samples: int, rng: np.random.Generator) -> np.ndarray:
         """Posterior draws of appeal, shape ``(n_samples, len(X))`` (Thompson sampling)."""
-        mean = np.asarray(self.predict(X))
+        self._check()
+        X = np.atleast_2d(np.asarray(X, dtype=float))
+        if self.n_features_in_ == 0:
+            self._prior_for(X.shape[1])
         P = self._phi_current(X)
+        mean = P @ self.coef_
         if self._cov_chol_ is None:
             D = len(self.coef_)
             jitter = 1e-9 * float(np.mean(np.diag(self.covariance_)))
