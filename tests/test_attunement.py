@@ -433,3 +433,20 @@ def test_taste_slots_cover_the_posterior_not_one_spot() -> None:
 def test_strategy_names_a_bad_draw_count() -> None:
     with pytest.raises(ValueError, match="n_draws"):
         AttunedStrategy(n_draws=0)
+
+
+def test_bradley_terry_maps_each_artifact_once_and_leaves_out_a_switched_off_block() -> None:
+    fb, _ = _simulate(bump_u, 15, 5, seed=21)
+    data = preference_data(fb)
+    rows = PreferenceData.from_pairs(data.winners, data.losers, data.pair_weight)
+    assert rows.items is None and data.items is not None
+    a = BayesianTasteModel(lengthscale_choices=None).fit(data)
+    b = BayesianTasteModel(lengthscale_choices=None).fit(rows)
+    assert np.allclose(a.coef_, b.coef_, atol=1e-8), "mapped once per artifact or per row: same fit"
+    assert a.n_map_ == 1 + D + a.n_fourier, "quadratic_scale=0: no quadratic block at all"
+    q = BayesianTasteModel(lengthscale_choices=None, quadratic_scale=0.3).fit(data)
+    assert q.n_map_ == 1 + D + D * (D + 1) // 2 + q.n_fourier
+    # the single-precision cosines agree with double precision to far below a choice's scale
+    X = np.random.default_rng(0).uniform(size=(50, D))
+    exact = np.cos(X @ a._omega_ + a._phase_) * np.sqrt(2.0 / a.n_fourier)
+    assert np.max(np.abs(a._phi(X)[:, 1 + D :] - exact)) < 1e-5

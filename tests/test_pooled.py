@@ -155,6 +155,7 @@ def test_the_models_given_are_never_changed_and_conventions_hold() -> None:
         ({"weights": [1.0, -1.0]}, "non-negative"),
         ({"weights": [0.0, 0.0]}, "not all zero"),
         ({"weights": "votes"}, "'evidence' or numbers"),
+        ({"weights": ["a", "b"]}, "non-negative numbers"),
         ({"n_draws": 0}, "n_draws must be at least 1"),
         ({"models": []}, "at least one model"),
     ],

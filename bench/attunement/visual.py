@@ -27,7 +27,12 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 
-from cocreate.attunement import AttunedStrategy, BayesianTasteModel, IdealPointTasteModel
+from cocreate.attunement import (
+    AttunedStrategy,
+    BayesianTasteModel,
+    IdealPointTasteModel,
+    PooledTasteModel,
+)
 from cocreate.model import Intention, Operator
 from cocreate.partners.cppn import CPPNPartner
 from cocreate.partners.cppn.network import pixels
@@ -109,7 +114,11 @@ def run_attuned(
     model: str = "ideal",
 ) -> tuple[list[float], list[float]]:
     rng = np.random.default_rng([seed, 3])
-    taste = IdealPointTasteModel() if model == "ideal" else BayesianTasteModel()
+    taste = {
+        "ideal": IdealPointTasteModel,
+        "bt": BayesianTasteModel,
+        "pool": PooledTasteModel,
+    }[model]()
     strategy = AttunedStrategy(taste)
     fb = Feedback(work_id="bench")
     genomes: dict[str, dict] = {}
@@ -183,7 +192,7 @@ def episode(job: tuple) -> dict:
     elif method == "evolution":
         curve = run_evolution(creator, n, rounds, seed)
     else:
-        model = "bt" if method == "attuned-bt" else "ideal"
+        model = {"attuned-bt": "bt", "attuned-pool": "pool"}.get(method, "ideal")
         curve, compute = run_attuned(creator, n, rounds, seed, pool_size, model=model)
     return {
         "method": method,
@@ -203,7 +212,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    methods = ("random", "evolution", "attuned-bt", "attuned")
+    methods = ("random", "evolution", "attuned-bt", "attuned-pool", "attuned")
     jobs = [
         (m, n, s, args.rounds, args.pool)
         for n in (4, 9)
@@ -221,7 +230,8 @@ def main() -> None:
         "taste reads rendered pixels (a hue and a degree of mirror symmetry) with its own code; "
         "90% is of the best utility any method reached for that creator. 'attuned' is "
         "`AttunedStrategy` with its default taste model (the ideal-point model) at surprise 0.3, "
-        "'attuned-bt' the same with the Bradley–Terry model.",
+        "'attuned-bt' the same with the Bradley–Terry model, 'attuned-pool' with both pooled "
+        "(`PooledTasteModel`).",
         "",
         "| N | method | median rounds to 90% (IQR) | reached within budget | median best utility |",
         "|---|---|---|---|---|",

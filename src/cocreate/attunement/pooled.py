@@ -13,7 +13,9 @@ mixture of the two: half of its joint draws of appeal come from each model.
 A strategy that picks the set with the best expected appeal over those draws
 (see :class:`~cocreate.attunement.strategy.AttunedStrategy`) then shows what
 the ideal point expects *and* what the kernel model still holds possible, and
-the creator's choice tells the two apart.
+the creator's choice tells the two apart. With ``weights="evidence"`` the
+shares follow how well each model foresaw the creator's choices so far
+(Bayesian model averaging, with a floor so that neither model drops out).
 
 Each model's draws are in logits of the same choice model, so they are
 comparable as they are, except for a constant per draw (which changes no
@@ -124,7 +126,10 @@ class PooledTasteModel(HyperParameters, TasteModel):
         elif isinstance(self.weights, str):
             raise InputError(f"weights must be 'evidence' or numbers, not {self.weights!r}")
         else:
-            w = np.asarray(self.weights, dtype=float)
+            try:
+                w = np.asarray(self.weights, dtype=float)
+            except (TypeError, ValueError):
+                w = np.full(0, np.nan)
         if w.shape != (k,) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
             raise InputError(
                 f"weights must be {k} non-negative numbers, not all zero, one per model; "
