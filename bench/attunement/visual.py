@@ -32,6 +32,7 @@ from cocreate.attunement import (
     BayesianTasteModel,
     IdealPointTasteModel,
     PooledTasteModel,
+    TasteModel,
 )
 from cocreate.model import Intention, Operator
 from cocreate.partners.cppn import CPPNPartner
@@ -111,15 +112,10 @@ def run_attuned(
     seed: int,
     pool_size: int,
     surprise: float = 0.3,
-    model: str = "ideal",
+    model: type[TasteModel] = IdealPointTasteModel,
 ) -> tuple[list[float], list[float]]:
     rng = np.random.default_rng([seed, 3])
-    taste = {
-        "ideal": IdealPointTasteModel,
-        "bt": BayesianTasteModel,
-        "pool": PooledTasteModel,
-    }[model]()
-    strategy = AttunedStrategy(taste)
+    strategy = AttunedStrategy(model())
     fb = Feedback(work_id="bench")
     genomes: dict[str, dict] = {}
     picks: list[str] = []
@@ -182,6 +178,14 @@ def run_attuned(
     return curve, compute
 
 
+#: the taste model behind each attuned method
+MODELS = {
+    "attuned": IdealPointTasteModel,
+    "attuned-bt": BayesianTasteModel,
+    "attuned-pool": PooledTasteModel,
+}
+
+
 def episode(job: tuple) -> dict:
     method, n, seed, rounds, pool_size = job
     creator = PixelCreator(seed)
@@ -192,8 +196,7 @@ def episode(job: tuple) -> dict:
     elif method == "evolution":
         curve = run_evolution(creator, n, rounds, seed)
     else:
-        model = {"attuned-bt": "bt", "attuned-pool": "pool"}.get(method, "ideal")
-        curve, compute = run_attuned(creator, n, rounds, seed, pool_size, model=model)
+        curve, compute = run_attuned(creator, n, rounds, seed, pool_size, model=MODELS[method])
     return {
         "method": method,
         "n": n,

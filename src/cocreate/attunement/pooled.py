@@ -40,6 +40,7 @@ from .taste import (
     PreferenceData,
     TasteModel,
     _sigmoid,
+    clone_model,
     preference_data,
 )
 
@@ -47,15 +48,6 @@ __all__ = ["PooledTasteModel"]
 
 #: judged artifacts that set each draw's level (the latest ones, when there are more)
 _MAX_REFERENCE = 64
-
-
-def _clone(model: TasteModel) -> TasteModel:
-    params = model.get_params() if hasattr(model, "get_params") else None
-    if params is not None:
-        return type(model)(**params)
-    import copy
-
-    return copy.deepcopy(model)
 
 
 class PooledTasteModel(HyperParameters, TasteModel):
@@ -162,13 +154,13 @@ class PooledTasteModel(HyperParameters, TasteModel):
         fitted = self.models_ if self.is_fitted and len(self.models_) == len(models) else None
         scores = np.zeros(len(models))
         if fitted is None:
-            fitted = [_clone(m) for m in models]
+            fitted = [clone_model(m) for m in models]
         else:
             scores = self._score_new(data)
         shares = self._shares(len(models), scores)
         self.models_ = [m.fit(data) for m in fitted]
         self.scores_ = scores
-        self._pairs_ = (data.winners, data.losers, data.pair_weight)
+        self._pairs_ = (data.winners, data.losers)
         self.shares_ = shares
         self.n_features_in_ = int(getattr(self.models_[0], "n_features_in_", data.n_features))
         self.n_judgments_ = data.n_judgments
@@ -189,12 +181,11 @@ class PooledTasteModel(HyperParameters, TasteModel):
         chance of a random click: summed over rounds it is the log evidence of the model
         (prequentially), the same measure for any kind of model.
         """
-        scores = np.asarray(getattr(self, "scores_", np.zeros(len(self.models_))), dtype=float)
-        old_w, old_l, _ = getattr(self, "_pairs_", (None, None, None))
-        k = 0 if old_w is None else len(old_w)
+        scores = self.scores_
+        old_w, old_l = self._pairs_
+        k = len(old_w)
         same = (
-            old_w is not None
-            and len(data.winners) >= k
+            len(data.winners) >= k
             and data.winners.shape[1:] == old_w.shape[1:]
             and np.array_equal(data.winners[:k], old_w)
             and np.array_equal(data.losers[:k], old_l)
@@ -213,6 +204,11 @@ class PooledTasteModel(HyperParameters, TasteModel):
         return out
 
     # -- predicting -------------------------------------------------------------------------
+    def _check(self, X: np.ndarray) -> np.ndarray:
+        if not self.is_fitted:
+            raise RuntimeError("this PooledTasteModel is not fitted yet; call fit() first")
+        return np.atleast_2d(np.asarray(X, dtype=float))
+
     def _raw_draws(self, model: TasteModel, X: np.ndarray, n: int) -> np.ndarray:
         if n == 0:
             return np.empty((0, len(X)))
@@ -224,9 +220,7 @@ class PooledTasteModel(HyperParameters, TasteModel):
 
     def appeal_draws(self, X: np.ndarray) -> np.ndarray:
         """Pooled draws of the appeal of each row of ``X``: (draws, rows)."""
-        if not self.is_fitted:
-            raise RuntimeError("this PooledTasteModel is not fitted yet; call fit() first")
-        X = np.atleast_2d(np.asarray(X, dtype=float))
+        X = self._check(X)
         cache = self._cache_
         if cache is not None and cache[0].shape == X.shape and np.array_equal(cache[0], X):
             return cache[1]
@@ -242,18 +236,23 @@ class PooledTasteModel(HyperParameters, TasteModel):
         self, X: np.ndarray, return_std: bool = False
     ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """The mixture's mean appeal (each model's own mean), and its spread from the draws."""
-        if not self.is_fitted:
-            raise RuntimeError("this PooledTasteModel is not fitted yet; call fit() first")
-        X = np.atleast_2d(np.asarray(X, dtype=float))
+        X = self._check(X)
+        g = self.appeal_draws(X) if return_std else None
         mean = np.zeros(len(X))
+        start = 0
         for m, s, lv in zip(self.models_, self.shares_, self._levels_, strict=True):
-            if s:
-                own = self._raw_draws(m, X, s).mean(axis=0) if _has_draws(m) else m.predict(X)
-                mean += s * (np.asarray(own) - float(lv.mean()))
+            if not s:
+                continue
+            if not _has_draws(m):
+                own = np.asarray(m.predict(X)) - float(lv.mean())
+            elif g is not None:
+                own = g[start : start + s].mean(axis=0)  # the draws already made
+            else:
+                own = self._raw_draws(m, X, s).mean(axis=0) - float(lv.mean())
+            mean += s * own
+            start += s
         mean /= sum(self.shares_)
-        if not return_std:
-            return mean
-        return mean, self.appeal_draws(X).std(axis=0)
+        return mean if g is None else (mean, g.std(axis=0))
 
     def sample(self, X: np.ndarray, n_samples: int, rng: np.random.Generator) -> np.ndarray:
         g = self.appeal_draws(X)

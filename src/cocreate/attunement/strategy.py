@@ -52,7 +52,7 @@ import numpy as np
 from ..errors import InputError
 from ..proposing import Candidate, Feedback, Pick, ProposalContext, Strategy, farthest_first
 from .ideal import IdealPointTasteModel
-from .taste import TasteModel, preference_data
+from .taste import TasteModel, clone_model, preference_data
 
 __all__ = ["AttunedStrategy"]
 
@@ -132,14 +132,7 @@ class AttunedStrategy(Strategy):
 
     # -- the model ----------------------------------------------------------------------
     def _new_model(self) -> TasteModel:
-        if self.model is None:
-            return IdealPointTasteModel()
-        params = self.model.get_params() if hasattr(self.model, "get_params") else None
-        if params is not None:
-            return type(self.model)(**params)
-        import copy
-
-        return copy.deepcopy(self.model)
+        return IdealPointTasteModel() if self.model is None else clone_model(self.model)
 
     @staticmethod
     def _key(fb: Feedback) -> tuple:

@@ -286,6 +286,16 @@ class TasteModel(ABC):
         return float(np.sum(w * ((diff > 0) + 0.5 * (diff == 0))) / np.sum(w))
 
 
+def clone_model(model: TasteModel) -> TasteModel:
+    """An unfitted copy of ``model`` with the same hyper-parameters (scikit-learn's ``clone``)."""
+    params = model.get_params() if hasattr(model, "get_params") else None
+    if params is not None:
+        return type(model)(**params)
+    import copy
+
+    return copy.deepcopy(model)
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
 
@@ -642,15 +652,19 @@ class BayesianTasteModel(HyperParameters, TasteModel):
         if not self.is_fitted:
             raise RuntimeError("this BayesianTasteModel is not fitted yet; call fit() first")
 
-    def predict(
-        self, X: np.ndarray, return_std: bool = False
-    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-        """Posterior mean appeal (logits) of each row of ``X`` for the current work."""
+    def _map_for_prediction(self, X: np.ndarray) -> np.ndarray:
+        """The current work's feature map of ``X`` (the prior's, before any judgment)."""
         self._check()
         X = np.atleast_2d(np.asarray(X, dtype=float))
         if self.n_features_in_ == 0:
             self._prior_for(X.shape[1])
-        P = self._phi_current(X)
+        return self._phi_current(X)
+
+    def predict(
+        self, X: np.ndarray, return_std: bool = False
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """Posterior mean appeal (logits) of each row of ``X`` for the current work."""
+        P = self._map_for_prediction(X)
         mean = P @ self.coef_
         if not return_std:
             return mean
@@ -662,11 +676,7 @@ class BayesianTasteModel(HyperParameters, TasteModel):
 
     def sample(self, X: np.ndarray, n_samples: int, rng: np.random.Generator) -> np.ndarray:
         """Posterior draws of appeal, shape ``(n_samples, len(X))`` (Thompson sampling)."""
-        self._check()
-        X = np.atleast_2d(np.asarray(X, dtype=float))
-        if self.n_features_in_ == 0:
-            self._prior_for(X.shape[1])
-        P = self._phi_current(X)
+        P = self._map_for_prediction(X)
         mean = P @ self.coef_
         if self._cov_chol_ is None:
             D = len(self.coef_)
