@@ -164,7 +164,12 @@ class PartnerInfo:
 
 @dataclass(frozen=True)
 class Recipe:
-    """How to reproduce an AI artifact: partner, operator, seed and genome."""
+    """How to reproduce an AI artifact: partner, operator, seed and genome.
+
+    ``steps`` are further variations applied after the operator, in order,
+    each ``(strength, seed)``: a candidate the strategy bred towards the
+    person's taste is, say, a variation of A varied once more.
+    """
 
     partner: str
     partner_version: str
@@ -174,9 +179,10 @@ class Recipe:
     genome: Genome | None
     strength: float | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    steps: tuple[tuple[float, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "partner": self.partner,
             "partner_version": self.partner_version,
             "model_id": self.model_id,
@@ -186,6 +192,9 @@ class Recipe:
             "strength": self.strength,
             "params": dict(self.params),
         }
+        if self.steps:
+            out["steps"] = [[float(st), int(seed)] for st, seed in self.steps]
+        return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Recipe:
@@ -198,6 +207,7 @@ class Recipe:
             genome=d.get("genome"),
             strength=d.get("strength"),
             params=d.get("params") or {},
+            steps=tuple((float(st), int(seed)) for st, seed in d.get("steps") or ()),
         )
 
 
