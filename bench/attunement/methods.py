@@ -9,18 +9,14 @@
   ideal-point model), driven exactly as the session
   drives it: a pool of >= 200 candidates made with the partner's operators
   (variations and crossovers of liked items plus fresh ones), ``.features``
-  from ``partner.describe``, a ``Feedback`` built from the judgments, 128
-  small variations of the candidates ``strategy.promising`` names (as the
-  session breeds the pool), and ``strategy.select(pool, context)``;
-  ``attuned-s0`` the same at surprise 0, ``attuned-nb-s0`` at surprise 0
-  without breeding (the pool as it was before),
+  from ``partner.describe``, a ``Feedback`` built from the judgments, and
+  ``strategy.select(pool, context)``; ``attuned-s0`` the same at surprise 0,
   ``attuned-bt-s0`` with the Bradley–Terry model instead, ``attuned-ts-s0``
   with the rule the strategy had before qEUBO (each taste slot the favourite
   of one posterior draw: Thompson sampling);
 * ``oracle-pool`` — not a contender but a bound: it *knows* the hidden
   utility and shows the N best of a pool made exactly as ``attuned``'s (its
-  anchors are the best items shown so far, and it breeds from the truly best
-  of the pool). It tells how far the pool itself
+  anchors are the best items shown so far). It tells how far the pool itself
   is from the goal, apart from what any taste model can learn from the
   choices;
 * ``pairwise-gp`` — BoTorch ``PairwiseGP`` with the qEUBO acquisition
@@ -43,14 +39,7 @@ import numpy as np
 from cocreate.attunement import AttunedStrategy, BayesianTasteModel, PooledTasteModel
 from cocreate.model import Intention, Operator
 from cocreate.partners.parametric import Float, ParametricSpace, parametric_partner
-from cocreate.proposing import (
-    Candidate,
-    Comparison,
-    DiverseStrategy,
-    Feedback,
-    ProposalContext,
-    breed,
-)
+from cocreate.proposing import Candidate, Comparison, DiverseStrategy, Feedback, ProposalContext
 
 STRENGTHS = (0.15, 0.35, 0.6, 0.85)  # as the session draws them
 
@@ -122,7 +111,6 @@ class _PoolMethod(Method):
     """Builds the pool as the session does, and calls a cocreate Strategy."""
 
     pool_size = 256
-    breed_size = 0  # children of the strategy's promising candidates (model-based methods)
     surprise = 0.3  # the session's default dial
 
     def __init__(self, dim: int, n: int, seed: int, surprise: float | None = None) -> None:
@@ -163,32 +151,16 @@ class _PoolMethod(Method):
                 st = float(self.rng.choice(STRENGTHS))
                 g, op, parents = self.partner.vary(self.genomes[a], st, crng), Operator.VARY, (a,)
             out.append(Candidate(g, op, parents, seed, strength=st))
-        return self.describe(out)
+        for c in out:
+            c.features = np.asarray(self.partner.describe(c.genome), dtype=float)
+        return out
 
     def propose(self, round_no: int) -> list[dict]:
         t0 = time.perf_counter()
         anchors = self.anchors()  # the strategy's work (it may fit its model here)
         spent = time.perf_counter() - t0
         pool = self.pool(anchors)
-        ctx = self.context(round_no)
-        if self.breed_size:  # as the session breeds: children of the promising ones join
-            t0 = time.perf_counter()
-            best = self.strategy.promising(pool, ctx)
-            spent += time.perf_counter() - t0
-            pool = pool + self.describe(breed(self.partner, pool, best, self.breed_size, self.rng))
-        t0 = time.perf_counter()
-        picks = self.strategy.select(pool, ctx)
-        self.compute.append((len(self.feedback), spent + time.perf_counter() - t0))
-        self.round_no = round_no
-        return [pool[p.index].genome for p in picks]
-
-    def describe(self, pool: list[Candidate]) -> list[Candidate]:
-        for c in pool:
-            c.features = np.asarray(self.partner.describe(c.genome), dtype=float)
-        return pool
-
-    def context(self, round_no: int) -> ProposalContext:
-        return ProposalContext(
+        ctx = ProposalContext(
             work_id="bench",
             creator="sim",
             domain="design",
@@ -200,6 +172,11 @@ class _PoolMethod(Method):
             seen=np.stack(self.seen) if self.seen else np.empty((0, self.dim)),
             rng=np.random.default_rng([self.seed, round_no, 99]),
         )
+        t0 = time.perf_counter()
+        picks = self.strategy.select(pool, ctx)
+        self.compute.append((len(self.feedback), spent + time.perf_counter() - t0))
+        self.round_no = round_no
+        return [pool[p.index].genome for p in picks]
 
     def tell(self, shown: list[dict], chosen: int) -> None:
         ids = [f"r{self.round_no}-{k}" for k in range(len(shown))]
@@ -228,7 +205,6 @@ class DiverseMethod(_PoolMethod):
 class AttunedMethod(_PoolMethod):
     name = "attuned"
     model_based = True
-    breed_size = 128
 
     def make_strategy(self):
         return AttunedStrategy()
@@ -250,13 +226,6 @@ class AttunedGreedyMethod(AttunedMethod):
 
     name = "attuned-s0"
     surprise = 0.0
-
-
-class AttunedUnbredGreedyMethod(AttunedGreedyMethod):
-    """The attuned strategy at surprise 0 on the pool as it was before breeding."""
-
-    name = "attuned-nb-s0"
-    breed_size = 0
 
 
 class AttunedBTGreedyMethod(AttunedGreedyMethod):
@@ -299,7 +268,6 @@ class OraclePoolMethod(_PoolMethod):
 
     name = "oracle-pool"
     surprise = 0.0
-    breed_size = AttunedMethod.breed_size
     task: Any = None  # the benchmark sets the task it runs on
 
     def make_strategy(self):
@@ -322,13 +290,6 @@ class OraclePoolMethod(_PoolMethod):
     def propose(self, round_no: int) -> list[dict]:
         pool = self.pool(self.anchors())
         u = self._utility(np.stack([c.features for c in pool]))
-        if self.breed_size and self.picks:  # bred from the truly best of the pool
-            best = [int(i) for i in np.argsort(-u, kind="stable")[:8]]
-            kids = self.describe(breed(self.partner, pool, best, self.breed_size, self.rng))
-            pool, u = (
-                pool + kids,
-                np.concatenate([u, self._utility(np.stack([c.features for c in kids]))]),
-            )
         self.round_no = round_no
         self.compute.append((len(self.feedback), 0.0))
         return [pool[i].genome for i in np.argsort(-u, kind="stable")[: self.n]]
@@ -488,7 +449,6 @@ METHODS: dict[str, type[Method]] = {
     "diverse": DiverseMethod,
     "attuned": AttunedMethod,
     "attuned-s0": AttunedGreedyMethod,
-    "attuned-nb-s0": AttunedUnbredGreedyMethod,
     "attuned-bt-s0": AttunedBTGreedyMethod,
     "attuned-pool-s0": AttunedPooledGreedyMethod,
     "attuned-ts-s0": AttunedThompsonGreedyMethod,

@@ -42,7 +42,6 @@ from cocreate.proposing import (
     Comparison,
     Feedback,
     ProposalContext,
-    breed,
 )
 
 STRENGTHS = (0.15, 0.35, 0.6, 0.85)
@@ -114,9 +113,7 @@ def run_attuned(
     pool_size: int,
     surprise: float = 0.3,
     model: type[TasteModel] = IdealPointTasteModel,
-    breed_size: int | None = None,
 ) -> tuple[list[float], list[float]]:
-    breed_size = pool_size // 2 if breed_size is None else breed_size  # the session's default
     rng = np.random.default_rng([seed, 3])
     strategy = AttunedStrategy(model())
     fb = Feedback(work_id="bench")
@@ -162,14 +159,6 @@ def run_attuned(
             np.stack(seen) if seen else np.empty((0, 0)),
             np.random.default_rng([seed, r]),
         )
-        if breed_size:  # as the session breeds: children of the promising ones join
-            t0 = time.perf_counter()
-            best_ones = strategy.promising(pool, ctx)
-            spent += time.perf_counter() - t0
-            kids = breed(PARTNER, pool, best_ones, breed_size, rng)
-            for c in kids:
-                c.features = PARTNER.describe(c.genome)
-            pool = pool + kids
         t0 = time.perf_counter()
         chosen = strategy.select(pool, ctx)
         compute.append(spent + time.perf_counter() - t0)

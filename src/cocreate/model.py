@@ -164,12 +164,7 @@ class PartnerInfo:
 
 @dataclass(frozen=True)
 class Recipe:
-    """How to reproduce an AI artifact: partner, operator, seed and genome.
-
-    ``steps`` are further variations applied after the operator, in order,
-    each ``(strength, seed)``: a candidate the strategy bred towards the
-    person's taste is, say, a variation of A varied once more.
-    """
+    """How to reproduce an AI artifact: partner, operator, seed and genome."""
 
     partner: str
     partner_version: str
@@ -179,10 +174,9 @@ class Recipe:
     genome: Genome | None
     strength: float | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
-    steps: tuple[tuple[float, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        return {
             "partner": self.partner,
             "partner_version": self.partner_version,
             "model_id": self.model_id,
@@ -192,9 +186,6 @@ class Recipe:
             "strength": self.strength,
             "params": dict(self.params),
         }
-        if self.steps:
-            out["steps"] = [[float(st), int(seed)] for st, seed in self.steps]
-        return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Recipe:
@@ -207,7 +198,6 @@ class Recipe:
             genome=d.get("genome"),
             strength=d.get("strength"),
             params=d.get("params") or {},
-            steps=tuple((float(st), int(seed)) for st, seed in d.get("steps") or ()),
         )
 
 

@@ -2,10 +2,9 @@
 
 Each round, the work builds a *pool* of candidate genomes with its partner's
 operators (variations and crossovers of what the person liked, plus fresh
-ones) and describes each as a feature vector. A :class:`Strategy` with a
-taste model may name the most promising candidates, whose small variations
-join the pool (:func:`breed`); then it picks the N to show, each with a
-short, truthful reason. Strategies plug in like scikit-learn estimators: hyper-parameters in
+ones), describes each as a feature vector, and hands the pool to a
+:class:`Strategy`, which picks the N to show, each with a short, truthful
+reason. Strategies plug in like scikit-learn estimators: hyper-parameters in
 ``__init__``, deterministic given the context's generator.
 """
 
@@ -14,14 +13,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .model import Genome, Intention, Operator
-
-if TYPE_CHECKING:
-    from .partners.base import Partner
 
 
 @dataclass
@@ -35,12 +30,6 @@ class Candidate:
     strength: float | None = None
     features: np.ndarray | None = None
     note: str = ""  # what the operator did, for the reason shown
-    steps: tuple[tuple[float, int], ...] = ()  # further variations, (strength, seed): see breed
-
-    @property
-    def bred(self) -> bool:
-        """Whether the strategy bred it from a promising candidate of the pool."""
-        return bool(self.steps)
 
 
 @dataclass(frozen=True)
@@ -127,56 +116,6 @@ class Strategy(ABC):
         """
         return list(liked)[:k]
 
-    def promising(
-        self, pool: Sequence[Candidate], context: ProposalContext, k: int = 8
-    ) -> list[int]:
-        """Up to ``k`` candidates of the pool worth breeding from before choosing.
-
-        A strategy with a taste model names where it expects the person's
-        taste; the work then adds children of those (:func:`breed`) to the
-        pool, so what is shown can go beyond one step from what was judged.
-        By default: none, and the pool stays as it is.
-        """
-        return []
-
-
-#: How far the children of promising candidates step (small: the model already points there).
-BREED_STRENGTHS = (0.15, 0.35)
-
-
-def breed(
-    partner: Partner,
-    pool: Sequence[Candidate],
-    promising: Sequence[int],
-    size: int,
-    rng: np.random.Generator,
-) -> list[Candidate]:
-    """``size`` small variations of the pool's ``promising`` candidates.
-
-    A child keeps its parent candidate's recipe and adds the variation to its
-    ``steps``, so its lineage stays exact and it can be made again: the child
-    of a variation of A is a variation of A varied once more, the child of a
-    fresh candidate is fresh, varied. A child of a judged artifact's own
-    genome (``ADOPT``) is simply a variation of that artifact.
-    """
-    parents = [pool[i] for i in promising]
-    if not parents or size <= 0:
-        return []
-    out: list[Candidate] = []
-    for _ in range(size):
-        seed = int(rng.integers(2**31))
-        c = parents[int(rng.integers(len(parents)))]
-        st = float(rng.choice(BREED_STRENGTHS))
-        g = partner.vary(c.genome, st, np.random.default_rng(seed))
-        if c.operator is Operator.ADOPT and not c.steps:
-            out.append(Candidate(g, Operator.VARY, c.parents, seed, st))
-        else:
-            steps = (*c.steps, (st, seed))
-            out.append(
-                Candidate(g, c.operator, c.parents, c.seed, c.strength, note=c.note, steps=steps)
-            )
-    return out
-
 
 def farthest_first(
     features: np.ndarray, k: int, start: Sequence[int] = (), avoid: np.ndarray | None = None
@@ -206,11 +145,6 @@ def farthest_first(
 
 def describe_candidate(c: Candidate, parent_labels: dict[str, str]) -> str:
     """A truthful one-line account of how a candidate was made."""
-    text = _made(c, parent_labels)
-    return f"{text}, bred towards where the model expects your taste" if c.bred else text
-
-
-def _made(c: Candidate, parent_labels: dict[str, str]) -> str:
     names = [parent_labels.get(p, p[:8]) for p in c.parents]
     if c.operator is Operator.FRESH:
         return "a fresh direction, unrelated to anything so far"

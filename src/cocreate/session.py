@@ -56,7 +56,6 @@ from .proposing import (
     Feedback,
     ProposalContext,
     Strategy,
-    breed,
     describe_candidate,
 )
 from .state import History, WorkState, build_history
@@ -102,10 +101,7 @@ class Studio:
 
     ``Studio()`` opens the default SQLite file in the user's data directory;
     ``Studio("sqlite:///my.db")``, ``Studio("postgresql://...")`` or
-    ``Studio("memory://")`` choose another storage. Each round's pool holds
-    ``pool_size`` candidates from the partner's operators, plus ``breed_size``
-    small variations of the ones the strategy finds most promising (half the
-    pool by default; 0 turns breeding off).
+    ``Studio("memory://")`` choose another storage.
     """
 
     def __init__(
@@ -115,7 +111,6 @@ class Studio:
         media: MediaStore | str | os.PathLike[str] | None = None,
         strategy: Strategy | None = None,
         pool_size: int = 48,
-        breed_size: int | None = None,
         seed: int | None = None,
         storage: Storage | None = None,
     ) -> None:
@@ -129,9 +124,6 @@ class Studio:
             self.media = FileMediaStore(media)
         self.strategy = strategy or default_strategy()
         self.pool_size = pool_size
-        if breed_size is not None and int(breed_size) < 0:
-            raise InputError(f"breed_size must be 0 or more, not {breed_size!r}")
-        self.breed_size = pool_size // 2 if breed_size is None else int(breed_size)
         self._seed = seed
         self._states: dict[str, WorkState] = {}
         self._partners: dict[str, Partner] = {}
@@ -500,16 +492,7 @@ class Work:
             "strength": strength,
         }
         return self._show(
-            partner,
-            pool,
-            n,
-            surprise,
-            rng,
-            progress,
-            request=request,
-            by=by,
-            feedback=feedback,
-            breeding=not parents and strength is None,
+            partner, pool, n, surprise, rng, progress, request=request, by=by, feedback=feedback
         )
 
     def _anchors(self, s: WorkState, feedback: Feedback) -> list[str]:
@@ -1005,15 +988,13 @@ class Work:
         progress: Progress | None,
         *,
         keep_order: bool = False,
-        breeding: bool = False,
         request: Mapping[str, Any],
         by: str | None,
         feedback: Feedback | None = None,
     ) -> list[Artifact]:
         asker = person_id(by or self.creator)
         s = self._s
-        bred = self.studio.breed_size if breeding else 0
-        total = len(pool) + bred + min(n, len(pool))
+        total = len(pool) + min(n, len(pool))
         for k, c in enumerate(pool):
             if c.features is None:
                 c.features = np.asarray(partner.describe(c.genome), dtype=float)
@@ -1043,14 +1024,6 @@ class Work:
                 seen=seen.reshape(len(seen), -1) if len(seen) else np.empty((0, 0)),
                 rng=rng,
             )
-            promising = getattr(self.studio.strategy, "promising", None)
-            if bred and promising is not None:
-                kids = breed(partner, pool, promising(pool, ctx), bred, rng)
-                for k, c in enumerate(kids):
-                    c.features = np.asarray(partner.describe(c.genome), dtype=float)
-                    _tick(progress, len(pool) + k + 1, total)
-                pool = pool + kids
-                total = len(pool) + min(n, len(pool))
             picks = self.studio.strategy.select(pool, ctx)
         labels = {i: i[:8] for i in s.artifacts}
         info = partner.info()
@@ -1067,7 +1040,6 @@ class Work:
                 genome=c.genome,
                 strength=c.strength,
                 params=dict(info.params),
-                steps=c.steps,
             )
             reason = describe_candidate(c, labels)
             if pick.reason:

@@ -38,13 +38,6 @@ will teach it", "far from everything you have seen", "a surprise: unlike what
 you usually pick"). The percentage is the model's probability that the person
 prefers the pick to a typical candidate of the pool.
 
-Before the pick, :meth:`AttunedStrategy.promising` names where the pool is
-worth breeding: the two candidates of highest mean appeal, then those that
-most posterior draws like best. The work adds small variations of them to
-the pool (:func:`~cocreate.proposing.breed`), so a round can show what lies a
-step beyond the pool, where the model expects the taste, rather than only
-one step from what was judged.
-
 Before the first judgment there is nothing to learn from: the picks are spread
 out (farthest-first) so that the first choice teaches the most.
 """
@@ -189,60 +182,23 @@ class AttunedStrategy(Strategy):
         best = [ids[j] for j in np.argsort(-mean, kind="stable")[: k - 1]]
         return list(dict.fromkeys(best + list(liked)[:2]))[:k]
 
-    @staticmethod
-    def _matrix(pool: Sequence[Candidate]) -> np.ndarray:
+    def select(self, pool: Sequence[Candidate], context: ProposalContext) -> list[Pick]:
+        n = min(int(context.n), len(pool))
+        if n <= 0:
+            return []
         feats = [c.features for c in pool]
         if any(f is None for f in feats):
             raise InputError("every candidate of the pool needs .features (partner.describe)")
         X = np.stack([np.asarray(f, dtype=float).ravel() for f in feats])
         if not np.all(np.isfinite(X)):
             X = np.nan_to_num(X, nan=0.5, posinf=1.0, neginf=0.0)
-        return X
-
-    def _fitted(self, context: ProposalContext, d: int) -> TasteModel | None:
-        """The model fitted to the context's feedback, if it reads ``d`` features."""
-        self.fit(context.feedback, context.work_id)
-        model = self.model_
-        if model is None or getattr(model, "n_features_in_", d) != d:
-            return None
-        return model
-
-    def promising(
-        self, pool: Sequence[Candidate], context: ProposalContext, k: int = 8
-    ) -> list[int]:
-        """Where to breed: the two of highest mean appeal, then the favourites of most draws.
-
-        Each posterior draw of the taste votes for its favourite of the pool;
-        after the two best by the mean, the candidates with the most votes
-        follow (Thompson sampling over the pool), so breeding covers every
-        region a plausible version of the taste points to.
-        """
-        if k <= 0 or not pool:
-            return []
-        X = self._matrix(pool)
-        model = self._fitted(context, X.shape[1])
-        if model is None:
-            return []
-        mean = np.asarray(model.predict(X))
-        votes = np.bincount(
-            np.argmax(model.sample(X, self.n_draws, context.rng), axis=1), minlength=len(X)
-        )
-        by_mean = np.argsort(-mean, kind="stable")
-        by_votes = [int(i) for i in np.argsort(-votes, kind="stable") if votes[i] > 0]
-        order = dict.fromkeys([*map(int, by_mean[:2]), *by_votes, *map(int, by_mean)])
-        return list(order)[:k]
-
-    def select(self, pool: Sequence[Candidate], context: ProposalContext) -> list[Pick]:
-        n = min(int(context.n), len(pool))
-        if n <= 0:
-            return []
-        X = self._matrix(pool)
         s = float(np.clip(context.surprise, 0.0, 1.0))
         seen = np.asarray(context.seen, dtype=float)
         if seen.ndim != 2 or seen.shape[1] != X.shape[1]:
             seen = np.empty((0, X.shape[1]))
-        model = self._fitted(context, X.shape[1])
-        if model is None:
+        self.fit(context.feedback, context.work_id)
+        model = self.model_
+        if model is None or getattr(model, "n_features_in_", X.shape[1]) != X.shape[1]:
             return self._cold_start(X, n, seen)
         return self._choose(model, X, n, s, seen, context.rng)
 

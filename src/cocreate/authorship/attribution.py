@@ -278,12 +278,6 @@ class RecipeUnitizer:
             else:  # ADOPT and anything new: the partner built on its parents
                 own("generation", p.adopt_novelty, f"{op} by {partner}")
                 inherit(1.0 - p.adopt_novelty, [(x, 1.0) for x in parents])
-            steps = recipe.get("steps") or ()
-            if steps and parents and op is not Operator.FRESH:
-                # bred further: each step keeps (1 - strength) of what came before
-                keep = math.prod(1.0 - min(1.0, max(p.variation_min, float(st))) for st, _ in steps)
-                out = {k: v * keep for k, v in out.items()}
-                own("generation", 1.0 - keep, f"further variation by {partner}")
         total = sum(out.values())
         if total > 0 and abs(total - 1.0) > 1e-12:
             out = {k: v / total for k, v in out.items()}

@@ -188,12 +188,9 @@ def build_manifest(
         if len(a.get("parents") or ()) > 1 and _mixes_human_and_ai(state, a):
             source = _composite(source)
         strength = (a.get("recipe") or {}).get("strength")
-        steps = (a.get("recipe") or {}).get("steps") or ()
         how = f"{op} by {a['author']}" + (
             f" (strength {strength:g})" if op == Operator.VARY and strength is not None else ""
         )
-        if steps:
-            how += ", then varied " + ", ".join(f"at strength {float(st):g}" for st, _ in steps)
         actions.append(
             {
                 "action": "c2pa.edited",
