@@ -450,3 +450,26 @@ def test_bradley_terry_maps_each_artifact_once_and_leaves_out_a_switched_off_blo
     X = np.random.default_rng(0).uniform(size=(50, D))
     exact = np.cos(X @ a._omega_ + a._phase_) * np.sqrt(2.0 / a.n_fourier)
     assert np.max(np.abs(a._phi(X)[:, 1 + D :] - exact)) < 1e-5
+
+
+def test_the_default_model_follows_the_domain() -> None:
+    from cocreate.attunement.strategy import DOMAIN_MODELS
+
+    fb, _ = _simulate(bump_u, rounds=8, n=4, seed=3)
+    image = Feedback("w", fb.features, fb.comparisons, fb.ratings, domain="image")
+    design = Feedback("w", fb.features, fb.comparisons, fb.ratings, domain="design")
+    strategy = AttunedStrategy()
+    assert DOMAIN_MODELS["image"] is BayesianTasteModel
+    assert isinstance(strategy.fit(image).model_, BayesianTasteModel)
+    fitted = strategy.model_
+    assert strategy.fit(image).model_ is fitted  # nothing changed: no refit
+    # another domain, same strategy: its own kind of model, fitted afresh
+    assert isinstance(strategy.fit(design).model_, IdealPointTasteModel)
+    assert isinstance(strategy.fit(image).model_, BayesianTasteModel)
+    assert isinstance(AttunedStrategy().fit(fb).model_, IdealPointTasteModel)  # domain unknown
+    # a model given is used in every domain
+    chosen = AttunedStrategy(IdealPointTasteModel(n_particles=32))
+    assert isinstance(chosen.fit(image).model_, IdealPointTasteModel)
+    assert chosen.model_.n_particles == 32
+    picks = strategy.select(_pool(np.random.default_rng(0), 50), _context(image, 4, 0.0, 0))
+    assert len(picks) == 4 and isinstance(strategy.model_, BayesianTasteModel)

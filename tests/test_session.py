@@ -334,3 +334,19 @@ def test_feedback_reads_only_the_works_a_person_taught(
         mine.rate(ps[1], 5)
         fb = other.feedback("ana", "toy")
         assert len(fb.ratings) == 1 and fb.comparisons == []
+
+
+def test_an_image_work_learns_with_the_image_domains_model(tmp_path) -> None:
+    from cocreate.attunement import AttunedStrategy, BayesianTasteModel, IdealPointTasteModel
+
+    strategy = AttunedStrategy()
+    with cocreate.Studio("memory://", media=tmp_path / "m", pool_size=8, strategy=strategy) as st:
+        assert st.feedback("ana", "image").domain == "image"
+        work = st.create_work("image", "ana", "a calm emblem")
+        work.choose(work.propose(3)[0])
+        work.propose(3)
+        assert isinstance(strategy.model_, BayesianTasteModel)
+        design = st.create_work("design", "ana", "a poster")
+        design.choose(design.propose(3)[1])
+        design.propose(3)
+        assert isinstance(strategy.model_, IdealPointTasteModel)

@@ -63,10 +63,10 @@ def comparisons_of(
 
 
 def feedback_from_states(
-    states: Iterable[WorkState], creator: str, work_id: str, after_seq: int = 0
+    states: Iterable[WorkState], creator: str, work_id: str, after_seq: int = 0, domain: str = ""
 ) -> Feedback:
     """All of ``creator``'s preferences across ``states``, with the features they need."""
-    fb = Feedback(work_id=work_id)
+    fb = Feedback(work_id=work_id, domain=domain)
     for s in states:
         comps, ratings = comparisons_of(s, creator, after_seq)
         needed = (

@@ -62,6 +62,7 @@ class Feedback:
     features: dict[str, np.ndarray] = field(default_factory=dict)
     comparisons: list[Comparison] = field(default_factory=list)
     ratings: list[Rating] = field(default_factory=list)
+    domain: str = ""  # the domain these judgments are about ("" when unknown)
 
     def __len__(self) -> int:
         return len(self.comparisons) + len(self.ratings)

@@ -221,7 +221,7 @@ class Studio:
         index = self._activity.refresh()  # reads only what was appended since
         states = [self._state(w) for w in index.works_taught(creator, domain)]
         return feedback_from_states(
-            states, creator, work_id, after_seq=index.reset_seq(creator, domain)
+            states, creator, work_id, after_seq=index.reset_seq(creator, domain), domain=domain
         )
 
     def reset_taste(self, creator: str, domain: str) -> None:

@@ -52,9 +52,15 @@ import numpy as np
 from ..errors import InputError
 from ..proposing import Candidate, Feedback, Pick, ProposalContext, Strategy, farthest_first
 from .ideal import IdealPointTasteModel
-from .taste import TasteModel, clone_model, preference_data
+from .taste import BayesianTasteModel, TasteModel, clone_model, preference_data
 
-__all__ = ["AttunedStrategy"]
+__all__ = ["DOMAIN_MODELS", "AttunedStrategy"]
+
+#: The taste model for a domain when none is given (any other domain: the ideal-point model).
+#: Images: their features are the picture's own statistics (colour, symmetry, texture), over
+#: which a taste is seldom one spot; the Bradley–Terry model needs about half the rounds there
+#: (``python -m bench.attunement.visual``).
+DOMAIN_MODELS: dict[str, type[TasteModel]] = {"image": BayesianTasteModel}
 
 REASON_TASTE = "predicted to suit your taste ({pct}%)"
 REASON_UNSURE = "the model is unsure here: your pick will teach it"
@@ -88,8 +94,10 @@ class AttunedStrategy(Strategy):
     Parameters
     ----------
     model:
-        The taste model to fit each round; an :class:`IdealPointTasteModel` by
-        default. It is cloned: the strategy never changes the one given.
+        The taste model to fit each round. By default the domain's model in
+        :data:`DOMAIN_MODELS` (the Bradley–Terry model for images), else an
+        :class:`IdealPointTasteModel`; the domain is the feedback's. It is
+        cloned: the strategy never changes the one given.
     novelty_weight:
         Bonus for candidates far from everything already shown, at any surprise.
     diversity_weight:
@@ -131,14 +139,24 @@ class AttunedStrategy(Strategy):
         return f"AttunedStrategy(model={self.model!r})"
 
     # -- the model ----------------------------------------------------------------------
-    def _new_model(self) -> TasteModel:
-        return IdealPointTasteModel() if self.model is None else clone_model(self.model)
+    def _new_model(self, domain: str = "") -> TasteModel:
+        if self.model is not None:
+            return clone_model(self.model)
+        return DOMAIN_MODELS.get(domain, IdealPointTasteModel)()
 
     @staticmethod
     def _key(fb: Feedback) -> tuple:
         last_c = fb.comparisons[-1] if fb.comparisons else None
         last_r = fb.ratings[-1] if fb.ratings else None
-        return (fb.work_id, len(fb.comparisons), len(fb.ratings), len(fb.features), last_c, last_r)
+        return (
+            fb.work_id,
+            fb.domain,
+            len(fb.comparisons),
+            len(fb.ratings),
+            len(fb.features),
+            last_c,
+            last_r,
+        )
 
     def fit(self, feedback: Feedback, work_id: str | None = None) -> AttunedStrategy:
         """Fit the taste model to ``feedback``; reuses the fit when nothing changed."""
@@ -146,10 +164,12 @@ class AttunedStrategy(Strategy):
         if self.model_ is not None and key == self._fingerprint:
             return self
         data = preference_data(feedback, work_id)
+        if self._fingerprint is not None and self._fingerprint[1] != feedback.domain:
+            self.model_ = None  # another domain: another taste, perhaps another kind of model
         if len(data) == 0:
             self.model_ = None
         else:
-            model = self.model_ if self.model_ is not None else self._new_model()
+            model = self.model_ if self.model_ is not None else self._new_model(feedback.domain)
             self.model_ = model.fit(data)
         self._fingerprint = key
         return self
