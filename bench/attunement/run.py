@@ -1,8 +1,10 @@
 """Benchmark of attunement: how fast does each method find what a simulated creator likes?
 
-Run ``python -m bench.attunement --quick`` (a few minutes) or ``--full``;
-see ``--help``. Results are appended to ``bench/RESULTS.md`` (section
-``## Attunement``, replaced on each run) and written as JSON beside this file.
+Run ``python -m bench.attunement --quick`` (about half an hour), ``--goal``
+(the goal's tasks on 20 creators, ours against evolution, about 40 minutes)
+or ``--full``; see ``--help``. Results go to ``bench/RESULTS.md`` (section
+``## Attunement``, or ``## Attunement: the goal on 20 creators`` for
+``--goal``, replaced on each run) and as JSON beside this file.
 
 For each task (hidden taste shape × dimension), N and seed pair, every method
 faces the same simulated creator (same taste, same random stream of choices)
@@ -242,11 +244,43 @@ def goal_lines(
     return lines
 
 
+def goal_table(episodes: list[dict], ours: tuple[str, ...]) -> list[str]:
+    """Per goal task: medians [IQR] of rounds to 90%, and each of ours against evolution."""
+    by: dict[tuple, dict[str, dict[int, float]]] = {}
+    budget = max(e["rounds_budget"] for e in episodes)
+    for e in episodes:
+        if not e["crash"] and e["method_seed"] == 0:
+            key = (e["shape"], e["dim"], e["n"])
+            by.setdefault(key, {}).setdefault(e["method"], {})[e["taste_seed"]] = _rounds(e, "to90")
+    mine = [m for m in ours if any(m in v for v in by.values())]
+    head = "| task | N | creators | evolution | " + " | ".join(mine) + " | "
+    head += " | ".join(f"{m} vs evolution: ratio of medians, fewer / same / more" for m in mine)
+    lines = [head + " |", "|" + "---|" * (4 + 2 * len(mine))]
+    for shape, dim, n in sorted(by, key=lambda k: (k[1], SHAPES.index(k[0]), k[2])):
+        ms = by[(shape, dim, n)]
+        evo = ms.get("evolution", {})
+        if not evo or not all(m in ms for m in mine):
+            continue
+        seeds = sorted(set(evo).intersection(*(ms[m] for m in mine)))
+        cells = [_fmt_rounds([evo[k] for k in seeds], budget)]
+        cells += [_fmt_rounds([ms[m][k] for k in seeds], budget) for m in mine]
+        for m in mine:
+            a = np.array([ms[m][k] for k in seeds])
+            o = np.array([evo[k] for k in seeds])
+            cells.append(
+                f"{np.median(o) / np.median(a):.2f}× ({int((a < o).sum())} / "
+                f"{int((a == o).sum())} / {int((a > o).sum())})"
+            )
+        lines.append(f"| {shape}-{dim}d | {n} | {len(seeds)} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def write_section(text: str) -> None:
-    """Replace (or append) the ``## Attunement`` section of bench/RESULTS.md."""
+    """Replace (or append) the section of bench/RESULTS.md that ``text``'s heading names."""
     old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = old.find("\n## Attunement")
-    if start == -1 and old.startswith("## Attunement"):
+    heading = text.strip("\n").splitlines()[0]
+    start = old.find("\n" + heading + "\n")
+    if start == -1 and old.startswith(heading + "\n"):
         start = 0
     if start == -1:
         new = old.rstrip("\n") + "\n\n" + text.strip("\n") + "\n"
@@ -263,6 +297,11 @@ def main(argv: list[str] | None = None) -> int:
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="a few minutes (default)")
     mode.add_argument("--full", action="store_true", help="the whole grid (hours with GP anchors)")
+    mode.add_argument(
+        "--goal",
+        action="store_true",
+        help="the goal's tasks (8-/16-D and multimodal) on 20 creators, ours against evolution",
+    )
     ap.add_argument("--methods", default="", help="comma-separated subset of methods")
     ap.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)))
     ap.add_argument("--gp-seeds", type=int, default=None, help="taste seeds for the GP anchors")
@@ -282,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tag", default="", help="name of the JSON results file")
     args = ap.parse_args(argv)
     full = bool(args.full)
+    goal = bool(args.goal)
     rounds = 50
     if full:
         dims, ns, taste_seeds, method_seeds = (4, 8, 16), (4, 9), 20, 3
@@ -306,6 +346,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.gp_tasks:
         gp_tasks = task_list("--gp-tasks", args.gp_tasks)
     only = set(task_list("--tasks", args.tasks)) if args.tasks else None
+    if goal:  # the tasks the goal names, 20 creators, ours against evolution
+        taste_seeds = args.taste_seeds or 20
+        gp_tasks = []
+        if only is None:
+            only = {(s, d) for s in SHAPES for d in dims if d >= 8 or s == "multimodal"}
+        args.methods = args.methods or ",".join(GOAL_METHODS)
+        args.no_timing = True
     if args.taste_seeds is not None:
         if args.taste_seeds < 1:
             ap.error(f"--taste-seeds must be at least 1, not {args.taste_seeds}")
@@ -315,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     gp_budget = args.gp_budget_s if args.gp_budget_s is not None else (900.0 if full else 90.0)
 
     chosen = [m for m in args.methods.split(",") if m] or list(METHODS)
+    if goal:
+        chosen = [m for m in chosen if m not in GP]  # the GP anchors are in the quick run
     unknown = [m for m in chosen if m not in METHODS]
     if unknown:
         ap.error(f"unknown method(s): {', '.join(unknown)} (known: {', '.join(METHODS)})")
@@ -366,13 +415,19 @@ def main(argv: list[str] | None = None) -> int:
         tim = timing((16,), rounds=70, n=9, seeds=3 if not full else 5)
         tim_poster = timing_poster(rounds=70, n=9, seeds=2 if not full else 5)
 
-    tag = args.tag or ("full" if full else "quick")
+    tag = args.tag or ("full" if full else "goal" if goal else "quick")
     raw = HERE / f"results-{tag}.json"
     for e in episodes:
         e["compute"] = [[j, round(s, 5)] for j, s in e["compute"]]
     raw.write_text(json.dumps({"episodes": episodes, "timing": tim, "timing_poster": tim_poster}))
 
     methods_order = [m for m in METHODS if m in chosen]
+    if goal:
+        text = "\n".join(goal_section(episodes, argv, wall, args.workers, raw.name)) + "\n"
+        print(text)
+        if not args.no_write:
+            write_section(text)
+        return 0
     lines = [
         "## Attunement",
         "",
@@ -420,6 +475,33 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         write_section(text)
     return 0
+
+
+GOAL_METHODS = ("evolution", "attuned", "attuned-s0")
+
+
+def goal_section(
+    episodes: list[dict], argv: list[str] | None, wall: float, workers: int, raw: str
+) -> list[str]:
+    creators = len({e["taste_seed"] for e in episodes})
+    cmd = " ".join(argv if argv is not None else sys.argv[1:])
+    crashes = sum(bool(e["crash"]) for e in episodes)
+    ours = tuple(m for m in METHODS if m not in ("evolution", "random", *GP))
+    return [
+        "## Attunement: the goal on 20 creators",  # the heading stays, for write_section
+        "",
+        f"Run: `python -m bench.attunement {cmd}` ({time.strftime('%Y-%m-%d')}, "
+        f"{platform.machine()}, {os.cpu_count()} cores, {workers} workers, {wall / 60:.1f} min, "
+        f"{len(episodes)} episodes, {crashes} crashes). Raw results: `bench/attunement/{raw}`. "
+        f"The tasks the goal names (8-/16-D and multimodal), {creators} simulated creators a task, one "
+        "method seed, every method facing the same creator; 'attuned' is the default strategy "
+        "at the session's surprise 0.3, 'attuned-s0' at surprise 0. Median [IQR] rounds to 90% "
+        "(not reached in 50 = 51), paired by creator:",
+        "",
+        *goal_table(episodes, ours),
+        "",
+        *goal_lines(episodes, ours),
+    ]
 
 
 def compute_lines(episodes: list[dict], tim: list[dict], tim_poster: list[dict]) -> list[str]:
