@@ -453,3 +453,30 @@ def test_export_at_print_resolution_is_signed_and_verifies(tmp_path) -> None:
         assert st.events(work.id)[-1].payload["size"] == 1024
         with pytest.raises(cocreate.InputError):
             work.export("file", size=5)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "media_type", "ext"),
+    [("JPEG", "image/jpeg", ".jpg"), ("GIF", "image/gif", ".gif"), ("WEBP", "image/webp", ".webp")],
+)
+def test_a_persons_jpeg_gif_or_webp_is_signed_in_place(identity, fmt, media_type, ext):
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 24), (200, 30, 40)).save(buf, fmt)
+    with cocreate.Studio("memory://", seed=4, pool_size=6, strategy=DiverseStrategy()) as s:
+        work = s.create_work("image", "ana", "red, from my file")
+        mine = work.contribute(buf.getvalue(), media_type, by="ana")
+        work.choose(work.propose(3)[0])  # the partner works on, whether or not it reads the file
+        work.choose(mine)
+        out = export(work, mine, format="file", identity=identity)
+        assert out.filename.endswith(ext) and out.sidecar is None
+        with Image.open(io.BytesIO(out.data)) as im:  # still the person's picture
+            assert (im.format, im.size) == (fmt, (40, 24))
+        with reader(out.data, media_type, identity) as r:
+            assert r.get_validation_state() == "Trusted"
+            acts = actions(r.get_active_manifest())
+        assert acts[0]["digitalSourceType"] == IPTC + "digitalCreation"
+        report = verify_file(s, out.data, filename=out.filename, identity=identity)
+        assert report.ok and report.trusted and report.matches_ledger, report.problems
+        bad = flip(out.data, len(out.data) - 8)  # in the picture, after the manifest
+        report = verify_file(s, bad, filename=out.filename, identity=identity)
+        assert not report.ok

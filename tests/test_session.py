@@ -350,3 +350,22 @@ def test_an_image_work_learns_with_the_image_domains_model(tmp_path) -> None:
         design.choose(design.propose(3)[1])
         design.propose(3)
         assert isinstance(strategy.model_, IdealPointTasteModel)
+
+
+def test_a_file_the_partner_cannot_read_stays_in_the_work_but_out_of_the_pool(tmp_path) -> None:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), (10, 200, 30)).save(buf, "GIF")
+    with cocreate.Studio("memory://", media=tmp_path / "m", seed=2, pool_size=8) as st:
+        work = st.create_work("image", "ana", "green")
+        gif = work.contribute(buf.getvalue(), "image/gif")
+        work.choose(gif)  # liked, but the image partner reads only PNG and JPEG
+        shown = work.propose(4)
+        assert len(shown) == 4 and all(gif.id not in a.parents for a in shown)
+        assert work.artifact(gif).content == buf.getvalue()
+        with pytest.raises(InputError, match=gif.id[:8]):
+            work.propose(2, parents=[gif])
+        assert len(work.history().rounds) >= 1

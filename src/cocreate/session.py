@@ -932,6 +932,18 @@ class Work:
                 f"partner {partner.name!r} cannot build on a person's material "
                 f"(artifact {artifact_id[:8]})"
             ) from None
+        except InvalidContent as exc:
+            raise InputError(
+                f"partner {partner.name!r} cannot build on artifact {artifact_id[:8]}: {exc}"
+            ) from None
+
+    def _buildable(self, partner: Partner, artifact_id: str) -> bool:
+        """Whether the partner can build on the artifact (a genome, or material it reads)."""
+        a = self._s.artifacts[artifact_id]
+        if (a.get("recipe") or {}).get("genome") is not None:
+            return True
+        readable = a["media_type"] == partner.media_type or a["media_type"] in partner.accepts
+        return readable and "adopt" in partner.capabilities
 
     def _pool(
         self,
@@ -946,6 +958,8 @@ class Work:
     ) -> list[Candidate]:
         s = self._s
         anchors = [a for a in anchors if s.artifacts[a].get("role") != "reference"]
+        if not only_children:  # the person's files the partner cannot read stay out of the pool
+            anchors = [a for a in anchors if self._buildable(partner, a)]
         genomes: dict[str, dict] = {}
         adopted: set[str] = set()
         for a in anchors:
