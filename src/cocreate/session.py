@@ -942,8 +942,7 @@ class Work:
         a = self._s.artifacts[artifact_id]
         if (a.get("recipe") or {}).get("genome") is not None:
             return True
-        readable = a["media_type"] == partner.media_type or a["media_type"] in partner.accepts
-        return readable and "adopt" in partner.capabilities
+        return _reads(partner, a["media_type"]) and "adopt" in partner.capabilities
 
     def _pool(
         self,
@@ -1119,7 +1118,7 @@ class Work:
         return d
 
     def _features_of(self, partner: Partner, content: bytes, media_type: str) -> list[float]:
-        if media_type != partner.media_type and media_type not in partner.accepts:
+        if not _reads(partner, media_type):
             return []
         try:
             return [float(x) for x in partner.describe(None, content)]
@@ -1127,6 +1126,11 @@ class Work:
             raise
         except Exception as exc:
             raise InvalidContent(f"the {media_type} file could not be read: {exc}") from None
+
+
+def _reads(partner: Partner, media_type: str) -> bool:
+    """Whether the partner can read a file of ``media_type`` (its own, or one it accepts)."""
+    return media_type == partner.media_type or media_type in partner.accepts
 
 
 def _count(n: int) -> int:
