@@ -147,6 +147,8 @@ def test_the_current_work_may_move_the_ideal() -> None:
         ({"decisiveness": -1.0}, "decisiveness must be a positive number"),
         ({"lapse": 1.0}, "lapse must be in [0, 1)"),
         ({"n_particles": 2}, "n_particles must be at least 8"),
+        ({"homes": 0}, "homes must be a whole number from 1 to 4"),
+        ({"homes": 1.5}, "homes must be a whole number from 1 to 4"),
     ],
 )
 def test_bad_hyper_parameters_are_named(params: dict, words: str) -> None:
@@ -241,3 +243,82 @@ def test_pairs_without_artifact_ids_fit_and_warm_start() -> None:
     assert np.sqrt(np.mean((model.ideal_ - IDEAL) ** 2)) < 0.15
     model.fit(PreferenceData.from_pairs(lo, w))  # the same pairs reversed: not an extension
     assert model.sweeps_ == model.burn_in
+
+
+# -- a taste with two homes -------------------------------------------------------------------
+HOME_A = np.array([0.2, 0.25, 0.8, 0.75])
+HOME_B = np.array([0.8, 0.7, 0.2, 0.3])
+
+
+def _two_homes(X: np.ndarray, width: float = 0.15) -> np.ndarray:
+    return np.maximum(_utility(X, HOME_A, width), 0.9 * _utility(X, HOME_B, width))
+
+
+def _choices(utility, rounds: int, n: int, seed: int, fb: Feedback | None = None) -> Feedback:
+    rng = np.random.default_rng(seed)
+    fb = fb if fb is not None else Feedback(work_id="w")
+    for r in range(rounds):
+        X = rng.uniform(size=(n, D))
+        ids = [f"{seed}-{r}-{k}" for k in range(n)]
+        fb.features.update(zip(ids, X, strict=True))
+        u = utility(X) / 0.05
+        p = np.exp(u - u.max())
+        c = int(rng.choice(n, p=p / p.sum()))
+        fb.comparisons += [Comparison(ids[c], o, 1.0, "w", "choose") for o in ids if o != ids[c]]
+    return fb
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_two_homes_finds_both_favourite_spots(seed: int) -> None:
+    fb = _choices(_two_homes, 60, 6, seed)
+    two = IdealPointTasteModel(homes=2).fit(fb)
+    assert two.homes_.shape == (2, D) and two.home_heights_[0] == 1.0
+    for home in (HOME_A, HOME_B):  # each true home has a learned one near it
+        assert np.sqrt(np.mean((two.homes_ - home) ** 2, axis=1)).min() < 0.12, two.homes_
+    assert np.sqrt(np.mean((two.ideal_ - two.homes_[0]) ** 2)) < 1e-12
+    rng = np.random.default_rng(seed + 50)
+    A, B = rng.uniform(size=(2000, D)), rng.uniform(size=(2000, D))
+    truth = _two_homes(A) > _two_homes(B)
+    one = IdealPointTasteModel().fit(fb)
+    right_two = ((two.predict(A) > two.predict(B)) == truth).mean()
+    right_one = ((one.predict(A) > one.predict(B)) == truth).mean()
+    assert right_two > right_one, (right_two, right_one)
+    assert right_two > 0.85
+    d = two.to_dict()
+    assert [len(h["ideal"]) for h in d["homes"]] == [D, D] and d["params"]["homes"] == 2
+    assert "homes" not in one.to_dict() and not hasattr(one, "homes_")
+
+
+def test_two_homes_warm_start_shift_and_strategy() -> None:
+    model = IdealPointTasteModel(homes=2, burn_in=120, n_steps=20)
+    fb = _choices(_two_homes, 10, 4, seed=5)
+    model.fit(fb)
+    assert model.particles_.shape[1] == 2 * D + 3 and model.sweeps_ == 120
+    _choices(_two_homes, 2, 4, seed=6, fb=fb)
+    assert model.fit(fb).sweeps_ == 20, "only new judgments: the chain goes on"
+    # an earlier work and this one: every home may move with the work's intention
+    usual = np.array([0.3, 0.3, 0.3, 0.3])
+    both = _simulate(30, 5, seed=9, ideal=usual, work="old")
+    both.work_id = "new"
+    _simulate(30, 5, seed=10, ideal=IDEAL, work="new", fb=both)
+    moved = IdealPointTasteModel(homes=2, work_offset_scale=0.3).fit(both, "new")
+    assert moved.particles_.shape[1] == 3 * D + 3
+    assert np.isfinite(moved.predict(np.full((1, D), 0.5))).all()
+    assert np.linalg.norm(moved.ideal_ - IDEAL) < np.linalg.norm(moved.ideal_ - usual)
+    # the strategy proposes with it, each pick with its reason
+    rng = np.random.default_rng(12)
+    pool = []
+    for k in range(150):
+        c = Candidate({"k": k}, Operator.FRESH, (), k)
+        c.features = rng.uniform(size=D)
+        pool.append(c)
+    fb = _choices(_two_homes, 40, 6, seed=7)
+    ctx = ProposalContext(
+        work_id="w", creator="ana", domain="toy", intention=Intention("x"), round=41, n=6,
+        surprise=0.0, feedback=fb, seen=np.stack(list(fb.features.values())),
+        rng=np.random.default_rng(0),
+    )  # fmt: skip
+    picks = AttunedStrategy(IdealPointTasteModel(homes=2)).select(pool, ctx)
+    assert len({p.index for p in picks}) == 6 and all(p.reason for p in picks)
+    u = _two_homes(np.stack([c.features for c in pool]))
+    assert u[picks[0].index] >= np.quantile(u, 0.9), "the predicted pick is among the best"

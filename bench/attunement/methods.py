@@ -13,7 +13,8 @@
   ``strategy.select(pool, context)``; ``attuned-s0`` the same at surprise 0,
   ``attuned-bt-s0`` with the Bradley–Terry model instead, ``attuned-ts-s0``
   with the rule the strategy had before qEUBO (each taste slot the favourite
-  of one posterior draw: Thompson sampling);
+  of one posterior draw: Thompson sampling); ``attuned-2h`` / ``attuned-2h-s0``
+  with a taste of two homes (``IdealPointTasteModel(homes=2)``);
 * ``oracle-pool`` — not a contender but a bound: it *knows* the hidden
   utility and shows the N best of a pool made exactly as ``attuned``'s (its
   anchors are the best items shown so far). It tells how far the pool itself
@@ -36,7 +37,12 @@ from typing import Any
 
 import numpy as np
 
-from cocreate.attunement import AttunedStrategy, BayesianTasteModel, PooledTasteModel
+from cocreate.attunement import (
+    AttunedStrategy,
+    BayesianTasteModel,
+    IdealPointTasteModel,
+    PooledTasteModel,
+)
 from cocreate.model import Intention, Operator
 from cocreate.partners.parametric import Float, ParametricSpace, parametric_partner
 from cocreate.proposing import Candidate, Comparison, DiverseStrategy, Feedback, ProposalContext
@@ -246,6 +252,22 @@ class AttunedPooledGreedyMethod(AttunedGreedyMethod):
         return AttunedStrategy(PooledTasteModel())
 
 
+class AttunedTwoHomesMethod(AttunedMethod):
+    """The attuned strategy with a taste of two homes (``IdealPointTasteModel(homes=2)``)."""
+
+    name = "attuned-2h"
+
+    def make_strategy(self):
+        return AttunedStrategy(IdealPointTasteModel(homes=2))
+
+
+class AttunedTwoHomesGreedyMethod(AttunedTwoHomesMethod):
+    """The same at surprise 0."""
+
+    name = "attuned-2h-s0"
+    surprise = 0.0
+
+
 class ThompsonStrategy(AttunedStrategy):
     """The attuned strategy as it was before qEUBO: each taste slot follows one posterior draw."""
 
@@ -452,6 +474,8 @@ METHODS: dict[str, type[Method]] = {
     "attuned-bt-s0": AttunedBTGreedyMethod,
     "attuned-pool-s0": AttunedPooledGreedyMethod,
     "attuned-ts-s0": AttunedThompsonGreedyMethod,
+    "attuned-2h": AttunedTwoHomesMethod,
+    "attuned-2h-s0": AttunedTwoHomesGreedyMethod,
     "oracle-pool": OraclePoolMethod,
     "pairwise-gp": PairwiseGPMethod,
     "optuna-prefgp": OptunaPrefGPMethod,

@@ -1,7 +1,7 @@
 """Benchmark of attunement: how fast does each method find what a simulated creator likes?
 
 Run ``python -m bench.attunement --quick`` (about half an hour), ``--goal``
-(the goal's tasks on 20 creators, ours against evolution, about 40 minutes)
+(the goal's tasks on 20 creators × 3 seeds, ours against evolution, about an hour)
 or ``--full``; see ``--help``. Results go to ``bench/RESULTS.md`` (section
 ``## Attunement``, or ``## Attunement: the goal on 20 creators`` for
 ``--goal``, replaced on each run) and as JSON beside this file.
@@ -105,14 +105,16 @@ def run_episode(job: tuple) -> Episode:
 
 
 # -- the timing benchmark ---------------------------------------------------------------------
-def timing(dims: tuple[int, ...], rounds: int, n: int, seeds: int) -> list[dict]:
+def timing(
+    dims: tuple[int, ...], rounds: int, n: int, seeds: int, method: type = AttunedMethod
+) -> list[dict]:
     """select() time per round (model update + choosing N of 256) vs judgments recorded."""
     out = []
     for dim in dims:
         for seed in range(seeds):
             task = Task.make("multimodal", dim, 1000 + seed)
             creator = Creator(task, np.random.default_rng(seed))
-            m = AttunedMethod(dim, n, seed)
+            m = method(dim, n, seed)
             for r in range(rounds):
                 shown = m.propose(r)
                 m.tell(shown, creator.choose(np.stack([m.x(g) for g in shown])))
@@ -214,6 +216,8 @@ def goal_lines(
         "attuned-bt-s0",
         "attuned-pool-s0",
         "attuned-ts-s0",
+        "attuned-2h",
+        "attuned-2h-s0",
     ),
 ) -> list[str]:
     """Rounds-to-90% ratios on the 8-/16-D and multimodal tasks, paired by seed."""
@@ -245,15 +249,20 @@ def goal_lines(
 
 
 def goal_table(episodes: list[dict], ours: tuple[str, ...]) -> list[str]:
-    """Per goal task: medians [IQR] of rounds to 90%, and each of ours against evolution."""
+    """Per goal task: medians [IQR] of rounds to 90%, and each of ours against evolution.
+
+    Runs are paired by creator and method seed: both methods faced the same
+    hidden taste and the same stream of choices.
+    """
     by: dict[tuple, dict[str, dict[int, float]]] = {}
     budget = max(e["rounds_budget"] for e in episodes)
     for e in episodes:
-        if not e["crash"] and e["method_seed"] == 0:
+        if not e["crash"]:
             key = (e["shape"], e["dim"], e["n"])
-            by.setdefault(key, {}).setdefault(e["method"], {})[e["taste_seed"]] = _rounds(e, "to90")
+            run = (e["taste_seed"], e["method_seed"])  # the same creator and choice stream
+            by.setdefault(key, {}).setdefault(e["method"], {})[run] = _rounds(e, "to90")
     mine = [m for m in ours if any(m in v for v in by.values())]
-    head = "| task | N | creators | evolution | " + " | ".join(mine) + " | "
+    head = "| task | N | runs | evolution | " + " | ".join(mine) + " | "
     head += " | ".join(f"{m} vs evolution: ratio of medians, fewer / same / more" for m in mine)
     lines = [head + " |", "|" + "---|" * (4 + 2 * len(mine))]
     for shape, dim, n in sorted(by, key=lambda k: (k[1], SHAPES.index(k[0]), k[2])):
@@ -300,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument(
         "--goal",
         action="store_true",
-        help="the goal's tasks (8-/16-D and multimodal) on 20 creators, ours against evolution",
+        help="the goal's tasks (8-/16-D and multimodal), 20 creators × 3 seeds, ours vs evolution",
     )
     ap.add_argument("--methods", default="", help="comma-separated subset of methods")
     ap.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)))
@@ -315,6 +324,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument(
         "--taste-seeds", type=int, default=None, help="taste seeds for the methods but the GP ones"
+    )
+    ap.add_argument(
+        "--method-seeds",
+        type=int,
+        default=None,
+        help="method seeds per creator (default: 3 for --goal and --full, else 1)",
     )
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--no-write", action="store_true", help="do not touch bench/RESULTS.md")
@@ -347,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         gp_tasks = task_list("--gp-tasks", args.gp_tasks)
     only = set(task_list("--tasks", args.tasks)) if args.tasks else None
     if goal:  # the tasks the goal names, 20 creators, ours against evolution
-        taste_seeds = args.taste_seeds or 20
+        taste_seeds, method_seeds = args.taste_seeds or 20, 3
         gp_tasks = []
         if only is None:
             only = {(s, d) for s in SHAPES for d in dims if d >= 8 or s == "multimodal"}
@@ -357,6 +372,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.taste_seeds < 1:
             ap.error(f"--taste-seeds must be at least 1, not {args.taste_seeds}")
         taste_seeds = args.taste_seeds
+    if args.method_seeds is not None:
+        if args.method_seeds < 1:
+            ap.error(f"--method-seeds must be at least 1, not {args.method_seeds}")
+        method_seeds = args.method_seeds
     if args.gp_n:
         gp_ns = tuple(int(x) for x in args.gp_n.split(","))
     gp_budget = args.gp_budget_s if args.gp_budget_s is not None else (900.0 if full else 90.0)
@@ -448,7 +467,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Bradley–Terry model; 'attuned-pool-s0' at surprise 0 with both models pooled "
         f"(`PooledTasteModel`: half the posterior draws from each); "
         f"'attuned-ts-s0' at surprise 0 with the rule for the set that the "
-        f"strategy had before qEUBO (each taste slot the favourite of one posterior draw). "
+        f"strategy had before qEUBO (each taste slot the favourite of one posterior draw); "
+        f"'attuned-2h' / 'attuned-2h-s0' with a taste of two homes "
+        f"(`IdealPointTasteModel(homes=2)`). "
         f"'oracle-pool' is "
         f"a bound, not a contender: it knows the hidden utility and shows the N best of the "
         f"same kind of pool, so it shows what the pool allows. A run that never "
@@ -484,6 +505,7 @@ def goal_section(
     episodes: list[dict], argv: list[str] | None, wall: float, workers: int, raw: str
 ) -> list[str]:
     creators = len({e["taste_seed"] for e in episodes})
+    seeds = len({e["method_seed"] for e in episodes})
     cmd = " ".join(argv if argv is not None else sys.argv[1:])
     crashes = sum(bool(e["crash"]) for e in episodes)
     ours = tuple(m for m in METHODS if m not in ("evolution", "random", *GP))
@@ -493,10 +515,12 @@ def goal_section(
         f"Run: `python -m bench.attunement {cmd}` ({time.strftime('%Y-%m-%d')}, "
         f"{platform.machine()}, {os.cpu_count()} cores, {workers} workers, {wall / 60:.1f} min, "
         f"{len(episodes)} episodes, {crashes} crashes). Raw results: `bench/attunement/{raw}`. "
-        f"The tasks the goal names (8-/16-D and multimodal), {creators} simulated creators a task, one "
-        "method seed, every method facing the same creator; 'attuned' is the default strategy "
+        f"The tasks the goal names (8-/16-D and multimodal), {creators} simulated creators a "
+        f"task × {seeds} method seed{'s' if seeds > 1 else ''} (each seed also its own stream of "
+        "the creator's choices), every method facing the same creator and stream; 'attuned' is "
+        "the default strategy "
         "at the session's surprise 0.3, 'attuned-s0' at surprise 0. Median [IQR] rounds to 90% "
-        "(not reached in 50 = 51), paired by creator:",
+        "(not reached in 50 = 51), paired by run (creator and seed):",
         "",
         *goal_table(episodes, ours),
         "",

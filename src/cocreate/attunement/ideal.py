@@ -32,10 +32,18 @@ the artifact beats, or loses to, an artifact of half the ideal's appeal.
 Earlier works of the domain count with ``other_work_weight``; when both
 earlier and current works have judgments, the ideal of the current work may
 move from the creator's usual one by ``work_offset_scale`` (its intention).
+
+A taste may have several homes (``homes=2``: two favourite spots, each with
+its own height, sharing the width): appeal is then that of the nearest home,
+weighted by its height, ``g(x) = A · max_k h_k exp(-|x - c_k|² / (2 d s²))``
+with ``h_1 = 1`` and ``log h_k`` a priori a little below 0. A home that no
+judgment has pinned down yet spreads its posterior over the unexplored part
+of the space, which is where a strategy then looks for a better favourite.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -66,6 +74,10 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
     other_work_weight, work_offset_scale:
         Weight of judgments from earlier works; prior standard deviation of
         the current work's shift of the ideal (0: no shift).
+    homes:
+        How many favourite spots the taste has (1: the classic ideal point).
+        Each extra home adds ``d + 1`` parameters and costs about as much
+        compute as the first.
     n_particles, burn_in, n_steps:
         Size of the sampled population; sweeps for a fresh fit and for a
         warm-started one (fewer once there are more than 300 distinct
@@ -81,7 +93,11 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
     ----------
     particles_ : the sampled population at the end of the latest fit, one row each.
     draws_ : posterior draws of the parameters (the population at its last sweeps).
-    ideal_ : posterior mean of the ideal point (the current work's).
+    ideal_ : posterior mean of the ideal point (the current work's; with several homes,
+        the highest of ``homes_``).
+    homes_ : with several homes, the posterior mean of each home (highest first, the
+        homes of each draw ordered by height), one row each; shape (homes, features).
+    home_heights_ : each home's height against the highest (1 first), from posterior medians.
     width_, decisiveness_ : posterior medians of ``s`` and ``A``.
     acceptance_ : share of moves accepted in the latest fit.
     sweeps_ : sweeps of the latest fit (``burn_in`` fresh, up to ``n_steps`` warm-started).
@@ -98,6 +114,7 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
         lapse: float = 0.05,
         other_work_weight: float = 0.5,
         work_offset_scale: float = 0.1,
+        homes: int = 1,
         n_particles: int = 64,
         burn_in: int = 200,
         n_steps: int = 30,
@@ -112,6 +129,7 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
         self.lapse = lapse
         self.other_work_weight = other_work_weight
         self.work_offset_scale = work_offset_scale
+        self.homes = homes
         self.n_particles = n_particles
         self.burn_in = burn_in
         self.n_steps = n_steps
@@ -121,9 +139,12 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
     #: the likelihood in single precision: about 40% faster, and its error (~1e-4 in
     #: the log-posterior) is far below what moves an acceptance decision
     _likelihood_dtype: type = np.float32
+    #: prior of the log height of every home after the first: a little below the first
+    _home_height_mean, _home_height_spread = -0.5, 1.0
 
     def __repr__(self) -> str:
-        return f"IdealPointTasteModel(width={self.width}, decisiveness={self.decisiveness})"
+        homes = f", homes={self.homes}" if self.homes != 1 else ""
+        return f"IdealPointTasteModel(width={self.width}, decisiveness={self.decisiveness}{homes})"
 
     @property
     def is_fitted(self) -> bool:
@@ -145,7 +166,7 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
         d = data.n_features
         obs = _Observations.build(data, self.other_work_weight)
         shift = bool(self.work_offset_scale > 0 and obs.has_current and obs.has_other)
-        dim = d + 2 + (d if shift else 0)
+        dim = self._n_params(d) + (d if shift else 0)
         rng = np.random.default_rng([self.random_state, len(data), d])
         warm = (
             self.is_fitted
@@ -160,7 +181,15 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
             steps = max(8, min(int(self.n_steps), int(self.n_steps * 300 / max(obs.n_items, 1))))
         else:
             theta, steps = self._from_prior(rng, d, shift), self.burn_in
-            scale = np.concatenate([np.full(d, 0.03), [0.1, 0.1], np.full(dim - d - 2, 0.02)])
+            home = [np.full(d, 0.03), [0.1]]
+            scale = np.concatenate(
+                [
+                    np.full(d, 0.03),
+                    [0.1, 0.1],
+                    *home * (int(self.homes) - 1),
+                    np.full(dim - self._n_params(d), 0.02),
+                ]
+            )
         self.n_features_in_ = d
         self._shift_ = shift
         logp = self._log_post(theta, obs, d)
@@ -171,6 +200,12 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
         self.acceptance_ = acc
         self.sweeps_ = steps
         self.ideal_ = self._centres(draws, d, current=True).mean(axis=0)
+        if int(self.homes) > 1:
+            centres, heights = _matched_homes(*self._homes(draws, d, current=True))
+            self.homes_ = centres.mean(axis=0)
+            log_height = np.median(heights, axis=0)
+            self.home_heights_ = np.exp(log_height - log_height.max())
+            self.ideal_ = self.homes_[0]  # not the mean over draws of whichever home is highest
         self.width_ = float(np.exp(np.median(draws[:, d])))
         self.decisiveness_ = float(np.exp(np.median(draws[:, d + 1])))
         self.n_judgments_ = data.n_judgments
@@ -187,6 +222,12 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
             raise ValueError(f"n_particles must be at least 8, not {self.n_particles!r}")
         if int(self.draw_sweeps) < 1:
             raise ValueError(f"draw_sweeps must be at least 1, not {self.draw_sweeps!r}")
+        if not (isinstance(self.homes, int | np.integer) and 1 <= self.homes <= 4):
+            raise ValueError(f"homes must be a whole number from 1 to 4, not {self.homes!r}")
+
+    def _n_params(self, d: int) -> int:
+        """Parameters without the work's shift: the first home, width, decisiveness, more homes."""
+        return d + 2 + (int(self.homes) - 1) * (d + 1)
 
     def _from_prior(self, rng: np.random.Generator, d: int, shift: bool) -> np.ndarray:
         p = int(self.n_particles)
@@ -195,15 +236,34 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
             (math.log(self.width) + self.width_spread * rng.normal(size=p))[:, None],
             (math.log(self.decisiveness) + self.decisiveness_spread * rng.normal(size=p))[:, None],
         ]
+        for _ in range(int(self.homes) - 1):
+            parts.append(np.clip(0.5 + self.centre_spread * rng.normal(size=(p, d)), -0.5, 1.5))
+            mean, spread = self._home_height_mean, self._home_height_spread
+            parts.append((mean + spread * rng.normal(size=p))[:, None])
         if shift:
             parts.append(self.work_offset_scale * rng.normal(size=(p, d)))
         return np.concatenate(parts, axis=1)
 
     def _centres(self, theta: np.ndarray, d: int, *, current: bool) -> np.ndarray:
-        c = theta[:, :d]
-        if current and theta.shape[1] > d + 2:
-            c = c + theta[:, d + 2 :]
-        return c
+        """The ideal of each draw: its highest home's centre, shape (draws, features)."""
+        if int(self.homes) == 1:
+            c = theta[:, :d]
+            if current and theta.shape[1] > d + 2:
+                c = c + theta[:, d + 2 :]
+            return c
+        centres, heights = self._homes(theta, d, current=current)
+        return centres[np.arange(len(theta)), np.argmax(heights, axis=1)]
+
+    def _homes(self, theta: np.ndarray, d: int, *, current: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Every home's centre (draws, homes, features) and log height (draws, homes)."""
+        k = int(self.homes)
+        base = self._n_params(d)
+        extra = theta[:, d + 2 : base].reshape(len(theta), k - 1, d + 1)
+        centres = np.concatenate([theta[:, None, :d], extra[:, :, :d]], axis=1)
+        heights = np.concatenate([np.zeros((len(theta), 1), theta.dtype), extra[:, :, d]], axis=1)
+        if current and theta.shape[1] > base:
+            centres = centres + theta[:, None, base:]
+        return centres, heights
 
     def _appeal(
         self,
@@ -214,9 +274,11 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
         x_sq: np.ndarray | None = None,
     ) -> np.ndarray:
         """``g`` of each row of X under each particle: shape (particles, rows)."""
-        c = self._centres(theta, d, current=current)
         if x_sq is None:
             x_sq = np.sum(X * X, axis=1)
+        if int(self.homes) > 1:
+            return self._appeal_homes(theta, X, d, current, x_sq)
+        c = self._centres(theta, d, current=current)
         r2 = c @ X.T
         r2 *= -2.0
         r2 += x_sq[None, :]
@@ -227,6 +289,26 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
         r2 *= np.exp(theta[:, d + 1])[:, None]
         return r2
 
+    def _appeal_homes(
+        self, theta: np.ndarray, X: np.ndarray, d: int, current: bool, x_sq: np.ndarray
+    ) -> np.ndarray:
+        """``g`` with several homes: the nearest home, weighted by its height."""
+        centres, heights = self._homes(theta, d, current=current)
+        p, k = heights.shape
+        c = centres.reshape(p * k, d)
+        r2 = c @ X.T  # every home of every particle at once
+        r2 *= -2.0
+        r2 += x_sq[None, :]
+        r2 += np.sum(c * c, axis=1)[:, None]
+        np.maximum(r2, 0.0, out=r2)
+        r2 = r2.reshape(p, k, len(X))
+        r2 *= ((-0.5 / max(d, 1)) * np.exp(-2 * theta[:, d]))[:, None, None]
+        r2 += heights[:, :, None]
+        g = r2.max(axis=1)
+        np.exp(g, out=g)
+        g *= np.exp(theta[:, d + 1])[:, None]
+        return g
+
     def _log_prior(self, theta: np.ndarray, d: int) -> np.ndarray:
         c = theta[:, :d]
         lp = -0.5 * np.sum(((c - 0.5) / self.centre_spread) ** 2, axis=1)
@@ -234,8 +316,15 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
         lp -= (
             0.5 * ((theta[:, d + 1] - math.log(self.decisiveness)) / self.decisiveness_spread) ** 2
         )
-        if theta.shape[1] > d + 2:
-            lp -= 0.5 * np.sum((theta[:, d + 2 :] / self.work_offset_scale) ** 2, axis=1)
+        base = self._n_params(d)
+        if base > d + 2:
+            _, heights = self._homes(theta[:, :base], d, current=False)
+            extra = theta[:, d + 2 : base].reshape(len(theta), -1, d + 1)[:, :, :d]
+            lp -= 0.5 * np.sum(((extra - 0.5) / self.centre_spread) ** 2, axis=(1, 2))
+            h = (heights[:, 1:] - self._home_height_mean) / self._home_height_spread
+            lp -= 0.5 * np.sum(h**2, axis=1)
+        if theta.shape[1] > base:
+            lp -= 0.5 * np.sum((theta[:, base:] / self.work_offset_scale) ** 2, axis=1)
         return lp
 
     def _log_post(self, theta: np.ndarray, obs: _Observations, d: int) -> np.ndarray:
@@ -353,6 +442,11 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
                 width=self.width_,
                 decisiveness=self.decisiveness_,
             )
+            if int(self.homes) > 1:
+                out["homes"] = [
+                    {"ideal": [float(v) for v in c], "height": float(h)}
+                    for c, h in zip(self.homes_, self.home_heights_, strict=True)
+                ]
         return out
 
 
@@ -457,6 +551,29 @@ class _Observations:
         obs.abs_sign = data.abs_sign
         obs.abs_weight = np.where(data.abs_current, 1.0, other_weight) * data.abs_weight
         return obs
+
+
+def _matched_homes(centres: np.ndarray, heights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The homes of every draw in one order: each draw's k-th home is the same spot.
+
+    A draw's homes are interchangeable (the sampler may hold them in any
+    order), so each draw is matched to a reference, the mean of the matched
+    draws, by the order of its homes nearest to it; highest home first.
+    """
+    k = centres.shape[1]
+    perms = np.array(list(itertools.permutations(range(k))))
+    first = np.argsort(-heights[0], kind="stable")
+    ref = centres[0, first]
+    rows = np.arange(len(centres))[:, None]
+    for _ in range(4):
+        d2 = np.sum((centres[:, :, None, :] - ref[None, None, :, :]) ** 2, axis=3)  # home, ref
+        cost = d2[:, perms, np.arange(k)].sum(axis=2)  # (draws, permutations)
+        order = perms[np.argmin(cost, axis=1)]
+        matched = centres[rows, order]
+        ref = matched.mean(axis=0)
+    h = heights[rows, order]
+    by_height = np.argsort(-np.median(h, axis=0), kind="stable")
+    return matched[:, by_height], h[:, by_height]
 
 
 def _distinct(data: PreferenceData) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
