@@ -45,6 +45,8 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE.parent / "RESULTS.md"
 MODEL_FREE = ("random", "evolution", "diverse")
 GP = ("pairwise-gp", "optuna-prefgp")
+#: run only when named with --methods: opt-in models and probes, measured in their own runs
+OPT_IN = ("attuned-2h", "attuned-2h-s0", "attuned-2hx-s0")
 
 
 @dataclass
@@ -218,6 +220,7 @@ def goal_lines(
         "attuned-ts-s0",
         "attuned-2h",
         "attuned-2h-s0",
+        "attuned-2hx-s0",
     ),
 ) -> list[str]:
     """Rounds-to-90% ratios on the 8-/16-D and multimodal tasks, paired by seed."""
@@ -311,7 +314,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="the goal's tasks (8-/16-D and multimodal), 20 creators × 3 seeds, ours vs evolution",
     )
-    ap.add_argument("--methods", default="", help="comma-separated subset of methods")
+    ap.add_argument(
+        "--methods",
+        default="",
+        help="comma-separated methods (default: all but the opt-in ones, "
+        + ", ".join(OPT_IN)
+        + ")",
+    )
     ap.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)))
     ap.add_argument("--gp-seeds", type=int, default=None, help="taste seeds for the GP anchors")
     ap.add_argument("--gp-budget-s", type=float, default=None, help="wall-clock cap per GP run")
@@ -380,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         gp_ns = tuple(int(x) for x in args.gp_n.split(","))
     gp_budget = args.gp_budget_s if args.gp_budget_s is not None else (900.0 if full else 90.0)
 
-    chosen = [m for m in args.methods.split(",") if m] or list(METHODS)
+    chosen = [m for m in args.methods.split(",") if m] or [m for m in METHODS if m not in OPT_IN]
     if goal:
         chosen = [m for m in chosen if m not in GP]  # the GP anchors are in the quick run
     unknown = [m for m in chosen if m not in METHODS]
