@@ -165,19 +165,27 @@ def test_predicting_before_fit_or_with_other_features_is_refused() -> None:
         model.predict(np.zeros((2, 3)))
 
 
-def test_the_attuned_strategy_proposes_with_it() -> None:
-    fb = _simulate(25, 4, seed=11)
+def _pool_and_context(
+    fb: Feedback, size: int, n: int, round_no: int
+) -> tuple[list[Candidate], ProposalContext]:
+    """A pool of random candidates, and the context of a round at surprise 0 after ``fb``."""
     rng = np.random.default_rng(12)
     pool = []
-    for k in range(120):
+    for k in range(size):
         c = Candidate({"k": k}, Operator.FRESH, (), k)
         c.features = rng.uniform(size=D)
         pool.append(c)
     ctx = ProposalContext(
-        work_id="w", creator="ana", domain="toy", intention=Intention("x"), round=26, n=5,
+        work_id="w", creator="ana", domain="toy", intention=Intention("x"), round=round_no, n=n,
         surprise=0.0, feedback=fb, seen=np.stack(list(fb.features.values())),
         rng=np.random.default_rng(0),
     )  # fmt: skip
+    return pool, ctx
+
+
+def test_the_attuned_strategy_proposes_with_it() -> None:
+    fb = _simulate(25, 4, seed=11)
+    pool, ctx = _pool_and_context(fb, size=120, n=5, round_no=26)
     strategy = AttunedStrategy(IdealPointTasteModel())
     picks = strategy.select(pool, ctx)
     assert len({p.index for p in picks}) == 5 and picks[0].predicted
@@ -306,18 +314,8 @@ def test_two_homes_warm_start_shift_and_strategy() -> None:
     assert np.isfinite(moved.predict(np.full((1, D), 0.5))).all()
     assert np.linalg.norm(moved.ideal_ - IDEAL) < np.linalg.norm(moved.ideal_ - usual)
     # the strategy proposes with it, each pick with its reason
-    rng = np.random.default_rng(12)
-    pool = []
-    for k in range(150):
-        c = Candidate({"k": k}, Operator.FRESH, (), k)
-        c.features = rng.uniform(size=D)
-        pool.append(c)
     fb = _choices(_two_homes, 40, 6, seed=7)
-    ctx = ProposalContext(
-        work_id="w", creator="ana", domain="toy", intention=Intention("x"), round=41, n=6,
-        surprise=0.0, feedback=fb, seen=np.stack(list(fb.features.values())),
-        rng=np.random.default_rng(0),
-    )  # fmt: skip
+    pool, ctx = _pool_and_context(fb, size=150, n=6, round_no=41)
     picks = AttunedStrategy(IdealPointTasteModel(homes=2)).select(pool, ctx)
     assert len({p.index for p in picks}) == 6 and all(p.reason for p in picks)
     u = _two_homes(np.stack([c.features for c in pool]))

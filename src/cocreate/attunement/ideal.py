@@ -95,8 +95,8 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
     draws_ : posterior draws of the parameters (the population at its last sweeps).
     ideal_ : posterior mean of the ideal point (the current work's; with several homes,
         the highest of ``homes_``).
-    homes_ : with several homes, the posterior mean of each home (highest first, the
-        homes of each draw ordered by height), one row each; shape (homes, features).
+    homes_ : with several homes, the posterior mean of each home (highest first; each
+        draw's homes matched to the same spots first), one row each; shape (homes, features).
     home_heights_ : each home's height against the highest (1 first), from posterior medians.
     width_, decisiveness_ : posterior medians of ``s`` and ``A``.
     acceptance_ : share of moves accepted in the latest fit.
@@ -199,13 +199,14 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
         self.draws_ = draws
         self.acceptance_ = acc
         self.sweeps_ = steps
-        self.ideal_ = self._centres(draws, d, current=True).mean(axis=0)
         if int(self.homes) > 1:
             centres, heights = _matched_homes(*self._homes(draws, d, current=True))
             self.homes_ = centres.mean(axis=0)
             log_height = np.median(heights, axis=0)
             self.home_heights_ = np.exp(log_height - log_height.max())
             self.ideal_ = self.homes_[0]  # not the mean over draws of whichever home is highest
+        else:
+            self.ideal_ = self._centres(draws, d, current=True).mean(axis=0)
         self.width_ = float(np.exp(np.median(draws[:, d])))
         self.decisiveness_ = float(np.exp(np.median(draws[:, d + 1])))
         self.n_judgments_ = data.n_judgments
@@ -278,12 +279,7 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
             x_sq = np.sum(X * X, axis=1)
         if int(self.homes) > 1:
             return self._appeal_homes(theta, X, d, current, x_sq)
-        c = self._centres(theta, d, current=current)
-        r2 = c @ X.T
-        r2 *= -2.0
-        r2 += x_sq[None, :]
-        r2 += np.sum(c * c, axis=1)[:, None]
-        np.maximum(r2, 0.0, out=r2)
+        r2 = _sq_dist(self._centres(theta, d, current=current), X, x_sq)
         r2 *= (-0.5 / max(d, 1)) * np.exp(-2 * theta[:, d])[:, None]
         np.exp(r2, out=r2)
         r2 *= np.exp(theta[:, d + 1])[:, None]
@@ -295,13 +291,7 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
         """``g`` with several homes: the nearest home, weighted by its height."""
         centres, heights = self._homes(theta, d, current=current)
         p, k = heights.shape
-        c = centres.reshape(p * k, d)
-        r2 = c @ X.T  # every home of every particle at once
-        r2 *= -2.0
-        r2 += x_sq[None, :]
-        r2 += np.sum(c * c, axis=1)[:, None]
-        np.maximum(r2, 0.0, out=r2)
-        r2 = r2.reshape(p, k, len(X))
+        r2 = _sq_dist(centres.reshape(p * k, d), X, x_sq).reshape(p, k, len(X))
         r2 *= ((-0.5 / max(d, 1)) * np.exp(-2 * theta[:, d]))[:, None, None]
         r2 += heights[:, :, None]
         g = r2.max(axis=1)
@@ -317,11 +307,10 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
             0.5 * ((theta[:, d + 1] - math.log(self.decisiveness)) / self.decisiveness_spread) ** 2
         )
         base = self._n_params(d)
-        if base > d + 2:
-            _, heights = self._homes(theta[:, :base], d, current=False)
-            extra = theta[:, d + 2 : base].reshape(len(theta), -1, d + 1)[:, :, :d]
-            lp -= 0.5 * np.sum(((extra - 0.5) / self.centre_spread) ** 2, axis=(1, 2))
-            h = (heights[:, 1:] - self._home_height_mean) / self._home_height_spread
+        if base > d + 2:  # the other homes: centres as the first's, log heights a little below
+            extra = theta[:, d + 2 : base].reshape(len(theta), -1, d + 1)
+            lp -= 0.5 * np.sum(((extra[:, :, :d] - 0.5) / self.centre_spread) ** 2, axis=(1, 2))
+            h = (extra[:, :, d] - self._home_height_mean) / self._home_height_spread
             lp -= 0.5 * np.sum(h**2, axis=1)
         if theta.shape[1] > base:
             lp -= 0.5 * np.sum((theta[:, base:] / self.work_offset_scale) ** 2, axis=1)
@@ -551,6 +540,16 @@ class _Observations:
         obs.abs_sign = data.abs_sign
         obs.abs_weight = np.where(data.abs_current, 1.0, other_weight) * data.abs_weight
         return obs
+
+
+def _sq_dist(c: np.ndarray, X: np.ndarray, x_sq: np.ndarray) -> np.ndarray:
+    """Squared distance of every row of ``X`` to every centre: (centres, rows)."""
+    r2 = c @ X.T
+    r2 *= -2.0
+    r2 += x_sq[None, :]
+    r2 += np.sum(c * c, axis=1)[:, None]
+    np.maximum(r2, 0.0, out=r2)
+    return r2
 
 
 def _matched_homes(centres: np.ndarray, heights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
