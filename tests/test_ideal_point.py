@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from cocreate.attunement import AttunedStrategy, IdealPointTasteModel, preference_data
+from cocreate.errors import InputError
 from cocreate.model import Intention, Operator
 from cocreate.proposing import Candidate, Comparison, Feedback, ProposalContext, Rating
 
@@ -320,3 +321,86 @@ def test_two_homes_warm_start_shift_and_strategy() -> None:
     assert len({p.index for p in picks}) == 6 and all(p.reason for p in picks)
     u = _two_homes(np.stack([c.features for c in pool]))
     assert u[picks[0].index] >= np.quantile(u, 0.9), "the predicted pick is among the best"
+
+
+# -- stepping away from the favourite -----------------------------------------------------
+def _picked(fb: Feedback, winner: np.ndarray, work: str, tag: str, seed: int) -> None:
+    """One judgment in ``work``: an item at ``winner`` chosen over three random ones."""
+    rng = np.random.default_rng(seed)
+    ids = [f"{tag}-{k}" for k in range(4)]
+    fb.features.update(zip(ids, [winner, *rng.uniform(size=(3, D))], strict=True))
+    fb.comparisons += [Comparison(ids[0], o, 1.0, work, "choose") for o in ids[1:]]
+
+
+def test_steps_away_after_picks_close_to_the_favourite() -> None:
+    fb = _simulate(30, 5, seed=3)
+    for k in range(2):  # two picks in a row at the learned favourite
+        _picked(fb, IDEAL + 0.02 * k, "w", f"near{k}", seed=k)
+    pool, ctx = _pool_and_context(fb, size=200, n=6, round_no=33)
+    X = np.stack([c.features for c in pool])
+
+    usual = AttunedStrategy(IdealPointTasteModel())
+    picks = usual.select(pool, ctx)
+    favourite = int(np.argmax(usual.model_.predict(X)))
+    assert picks[0].index == favourite and not usual.last_away_
+
+    away = AttunedStrategy(IdealPointTasteModel(), step_away=2, away_radius=0.3)
+    picks = away.select(pool, ctx)
+    assert away.last_away_ and len({p.index for p in picks}) == 6
+    dist = np.sqrt(np.mean((X[[p.index for p in picks]] - X[favourite]) ** 2, axis=1))
+    assert dist.min() > 0.3, "nothing close to the favourite is shown"
+    assert picks[0].predicted and picks[0].reason.startswith("the best guess away from your fav")
+    assert all(p.reason for p in picks[1:]) and not any(p.predicted for p in picks[1:])
+    # the predicted pick is still the model's best guess among what is shown
+    shown = [p.index for p in picks]
+    assert picks[0].index == shown[int(np.argmax(away.model_.predict(X[shown])))]
+
+    # a pick far from the favourite: back to the usual set
+    _picked(fb, np.array([0.1, 0.9, 0.1, 0.9]), "w", "far", seed=7)
+    pool, ctx = _pool_and_context(fb, size=200, n=6, round_no=34)
+    picks = away.select(pool, ctx)
+    assert not away.last_away_
+    assert picks[0].index == int(np.argmax(away.model_.predict(X)))
+
+
+def test_only_this_works_picks_count_for_stepping_away() -> None:
+    fb = _simulate(30, 5, seed=3, work="old")
+    for k in range(3):  # the other work's latest picks sit at the favourite
+        _picked(fb, IDEAL, "old", f"near{k}", seed=k)
+    fb.work_id = "w"
+    _picked(fb, IDEAL, "w", "one", seed=9)  # this work: only one pick so far
+    pool, ctx = _pool_and_context(fb, size=200, n=6, round_no=2)
+    strategy = AttunedStrategy(IdealPointTasteModel(), step_away=2, away_radius=0.3)
+    strategy.select(pool, ctx)
+    assert not strategy.last_away_
+    _picked(fb, IDEAL + 0.01, "w", "two", seed=10)
+    pool, ctx = _pool_and_context(fb, size=200, n=6, round_no=3)
+    strategy.select(pool, ctx)
+    assert strategy.last_away_
+
+
+def test_stepping_away_needs_enough_far_candidates() -> None:
+    fb = _simulate(30, 5, seed=3)
+    for k in range(2):
+        _picked(fb, IDEAL, "w", f"near{k}", seed=k)
+    pool, ctx = _pool_and_context(fb, size=200, n=6, round_no=33)
+    for c in pool:  # a pool all close to the favourite: nothing to step away to
+        c.features = IDEAL + 0.05 * (c.features - 0.5)
+    strategy = AttunedStrategy(IdealPointTasteModel(), step_away=2, away_radius=0.3)
+    picks = strategy.select(pool, ctx)
+    assert not strategy.last_away_ and len(picks) == 6
+    assert picks[0].reason.startswith("predicted to suit your taste")
+
+
+@pytest.mark.parametrize(
+    ("kw", "named"),
+    [
+        ({"step_away": -1}, "step_away"),
+        ({"step_away": 1.5}, "step_away"),
+        ({"away_radius": 0.0}, "away_radius"),
+        ({"away_radius": "far"}, "away_radius"),
+    ],
+)
+def test_bad_step_away_settings_are_named(kw: dict, named: str) -> None:
+    with pytest.raises(InputError, match=named):
+        AttunedStrategy(**kw)

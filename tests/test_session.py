@@ -369,3 +369,25 @@ def test_a_file_the_partner_cannot_read_stays_in_the_work_but_out_of_the_pool(tm
         with pytest.raises(InputError, match=gif.id[:8]):
             work.propose(2, parents=[gif])
         assert len(work.history().rounds) >= 1
+
+
+def test_a_set_that_steps_away_says_so_to_the_person(tmp_path) -> None:
+    from cocreate.attunement import AttunedStrategy
+
+    strategy = AttunedStrategy(step_away=1, away_radius=0.15)
+    with cocreate.Studio(
+        "memory://", media=tmp_path / "m", seed=4, pool_size=40, strategy=strategy
+    ) as st:
+        work = st.create_work("design", "ana", "a quiet poster")
+        stepped = []
+        for _ in range(6):
+            shown = work.propose(3)
+            if strategy.last_away_:
+                stepped.append(shown)
+            work.choose(shown[0])  # the predicted pick comes first
+        assert stepped, "picking the favourite every round leads to a set away from it"
+        away = "the best guess away from your favourite"
+        assert all(away in s[0].reason for s in stepped), [s[0].reason for s in stepped]
+        assert all(away not in a.reason for s in stepped for a in s[1:])
+        again = st.work(work.id).artifact(stepped[0][0].id)
+        assert again.reason == stepped[0][0].reason, "the reason is stored with the artifact"

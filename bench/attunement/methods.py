@@ -277,6 +277,22 @@ class AttunedTwoHomesGreedyMethod(AttunedTwoHomesMethod):
     surprise = 0.0
 
 
+class AttunedTwoHomesAwayGreedyMethod(AttunedTwoHomesGreedyMethod):
+    """Two homes at surprise 0, stepping away after two picks close to the favourite."""
+
+    name = "attuned-2ha-s0"
+
+    def make_strategy(self):
+        return AttunedStrategy(IdealPointTasteModel(homes=2), step_away=2, away_radius=0.3)
+
+
+class AttunedTwoHomesAwayMethod(AttunedTwoHomesAwayGreedyMethod):
+    """The same at the session's surprise (0.3)."""
+
+    name = "attuned-2ha"
+    surprise = AttunedMethod.surprise
+
+
 class ExploringStrategy(AttunedStrategy):
     """A probe, not in the package: now and then a set without the favourite or anything near it.
 
@@ -521,6 +537,8 @@ METHODS: dict[str, type[Method]] = {
     "attuned-ts-s0": AttunedThompsonGreedyMethod,
     "attuned-2h": AttunedTwoHomesMethod,
     "attuned-2h-s0": AttunedTwoHomesGreedyMethod,
+    "attuned-2ha": AttunedTwoHomesAwayMethod,
+    "attuned-2ha-s0": AttunedTwoHomesAwayGreedyMethod,
     "attuned-2hx-s0": AttunedTwoHomesExploringGreedyMethod,
     "oracle-pool": OraclePoolMethod,
     "pairwise-gp": PairwiseGPMethod,

@@ -46,7 +46,7 @@ RESULTS = HERE.parent / "RESULTS.md"
 MODEL_FREE = ("random", "evolution", "diverse")
 GP = ("pairwise-gp", "optuna-prefgp")
 #: run only when named with --methods: opt-in models and probes, measured in their own runs
-OPT_IN = ("attuned-2h", "attuned-2h-s0", "attuned-2hx-s0")
+OPT_IN = ("attuned-2h", "attuned-2h-s0", "attuned-2ha", "attuned-2ha-s0", "attuned-2hx-s0")
 
 
 @dataclass
@@ -220,6 +220,8 @@ def goal_lines(
         "attuned-ts-s0",
         "attuned-2h",
         "attuned-2h-s0",
+        "attuned-2ha",
+        "attuned-2ha-s0",
         "attuned-2hx-s0",
     ),
 ) -> list[str]:

@@ -38,6 +38,17 @@ will teach it", "far from everything you have seen", "a surprise: unlike what
 you usually pick"). The percentage is the model's probability that the person
 prefers the pick to a typical candidate of the pool.
 
+**Stepping away.** When the person's latest ``step_away`` picks all sit close
+to the model's favourite (within ``away_radius``, RMS per feature), the next set
+leaves the favourite and everything near it out, and is chosen from the rest as
+above. A set that holds the favourite only teaches that the others lose to it;
+a set without it makes the person say which of the other directions is best,
+which is how a taste with a second, better home is found (a decoy that looks
+best only because it was found first). The predicted pick of such a round
+says so in its reason; ``last_away_`` tells whether the latest round stepped
+away. The next round brings the favourite back, unless the person picks near
+it again from the far ones.
+
 Before the first judgment there is nothing to learn from: the picks are spread
 out (farthest-first) so that the first choice teaches the most.
 """
@@ -46,6 +57,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -67,6 +79,10 @@ REASON_UNSURE = "the model is unsure here: your pick will teach it"
 REASON_FAR = "far from everything you have seen"
 REASON_SURPRISE = "a surprise: unlike what you usually pick"
 REASON_GUESS = "a plausible guess at your taste ({pct}%) that the model wants to check"
+REASON_AWAY = (
+    "the best guess away from your favourite ({pct}%): your latest picks were all close to it,"
+    " so this set leaves it out to learn what else you like"
+)
 REASON_START = "spread out to learn your taste: the model has nothing to go on yet"
 REASON_START_PREDICTED = "a starting point: the model has no judgments to go on yet"
 
@@ -88,6 +104,18 @@ def _min_dist(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(d2, 0.0) / max(X.shape[1], 1))
 
 
+def _latest_winners(feedback: Feedback, work_id: str, k: int) -> list[str]:
+    """The ``k`` latest winners of a judgment in the work, newest first (one per judgment)."""
+    out: list[str] = []
+    for c in reversed(feedback.comparisons):
+        if c.work_id != work_id or (out and out[-1] == c.winner):
+            continue
+        out.append(c.winner)
+        if len(out) == k:
+            break
+    return out
+
+
 class AttunedStrategy(Strategy):
     """Picks N with a Bayesian taste model (see the module docstring).
 
@@ -107,11 +135,17 @@ class AttunedStrategy(Strategy):
     unsure_quantile, far_quantile:
         A pick is called "unsure" / "far" when its posterior std / novelty is in
         the top share of the pool given by these quantiles.
+    step_away:
+        After this many picks in a row close to the favourite, one set without it
+        (0: never); see the module docstring.
+    away_radius:
+        How close (RMS per feature, features in [0, 1]) counts as close to the favourite.
 
     Attributes
     ----------
     model_ : the taste model fitted in the latest round (``None`` before any judgment).
     last_scores_ : per pick of the latest round, its mean, std and novelty.
+    last_away_ : whether the latest round stepped away from the favourite.
     """
 
     def __init__(
@@ -123,16 +157,27 @@ class AttunedStrategy(Strategy):
         n_draws: int = 256,
         unsure_quantile: float = 0.75,
         far_quantile: float = 0.8,
+        step_away: int = 0,
+        away_radius: float = 0.2,
     ) -> None:
         if int(n_draws) < 1:
             raise InputError(f"n_draws must be at least 1, not {n_draws!r}")
+        if int(step_away) != step_away or step_away < 0:
+            raise InputError(
+                f"step_away must be a whole number of picks, 0 or more, not {step_away!r}"
+            )
+        if not (isinstance(away_radius, int | float) and 0.0 < away_radius < 1.0):
+            raise InputError(f"away_radius must be between 0 and 1, not {away_radius!r}")
         self.model = model
         self.novelty_weight = novelty_weight
         self.diversity_weight = diversity_weight
         self.n_draws = int(n_draws)
         self.unsure_quantile = unsure_quantile
         self.far_quantile = far_quantile
+        self.step_away = int(step_away)
+        self.away_radius = float(away_radius)
         self.model_: TasteModel | None = None
+        self.last_away_ = False
         self._fingerprint: tuple | None = None
 
     def __repr__(self) -> str:
@@ -218,9 +263,34 @@ class AttunedStrategy(Strategy):
             seen = np.empty((0, X.shape[1]))
         self.fit(context.feedback, context.work_id)
         model = self.model_
+        self.last_away_ = False
         if model is None or getattr(model, "n_features_in_", X.shape[1]) != X.shape[1]:
             return self._cold_start(X, n, seen)
-        return self._choose(model, X, n, s, seen, context.rng)
+        keep = self._away_from_favourite(model, X, n, context.feedback, context.work_id)
+        if keep is None:
+            return self._choose(model, X, n, s, seen, context.rng)
+        self.last_away_ = True
+        picks = self._choose(model, X[keep], n, s, seen, context.rng, away=True)
+        return [replace(p, index=int(keep[p.index])) for p in picks]
+
+    def _away_from_favourite(
+        self, model: TasteModel, X: np.ndarray, n: int, feedback: Feedback, work_id: str
+    ) -> np.ndarray | None:
+        """The pool's rows far from the favourite when this round steps away, else ``None``."""
+        if self.step_away <= 0:
+            return None
+        winners = _latest_winners(feedback, work_id, self.step_away)
+        d = X.shape[1]
+        if len(winners) < self.step_away or any(
+            np.size(feedback.features.get(w, ())) != d for w in winners
+        ):
+            return None
+        favourite = X[[int(np.argmax(model.predict(X)))]]
+        W = np.stack([np.asarray(feedback.features[w], dtype=float).ravel() for w in winners])
+        if np.any(_min_dist(np.nan_to_num(W, nan=0.5), favourite) > self.away_radius):
+            return None
+        keep = np.flatnonzero(_min_dist(X, favourite) > self.away_radius)
+        return keep if len(keep) >= n else None
 
     @staticmethod
     def _gain(draws: np.ndarray, best: np.ndarray, k: int) -> np.ndarray:
@@ -247,6 +317,7 @@ class AttunedStrategy(Strategy):
         s: float,
         seen: np.ndarray,
         rng: np.random.Generator,
+        away: bool = False,
     ) -> list[Pick]:
         mean, std = model.predict(X, return_std=True)  # type: ignore[misc]
         m = len(X)
@@ -299,7 +370,7 @@ class AttunedStrategy(Strategy):
         self.last_scores_ = []
         for i in chosen:
             if i == first:
-                reason = REASON_TASTE.format(pct=pct(i))
+                reason = (REASON_AWAY if away else REASON_TASTE).format(pct=pct(i))
             elif why[i] == "surprise" and mean[i] < med_mean:
                 reason = REASON_SURPRISE
             elif why[i] == "surprise" and has_seen and novelty[i] >= q_nov:
