@@ -266,15 +266,18 @@ class AttunedStrategy(Strategy):
         self.last_away_ = False
         if model is None or getattr(model, "n_features_in_", X.shape[1]) != X.shape[1]:
             return self._cold_start(X, n, seen)
-        keep = self._away_from_favourite(model, X, n, context.feedback, context.work_id)
+        mean, std = model.predict(X, return_std=True)  # type: ignore[misc]
+        keep = self._away_from_favourite(X, mean, n, context.feedback, context.work_id)
         if keep is None:
-            return self._choose(model, X, n, s, seen, context.rng)
+            return self._choose(model, X, n, s, seen, context.rng, predicted=(mean, std))
         self.last_away_ = True
-        picks = self._choose(model, X[keep], n, s, seen, context.rng, away=True)
+        picks = self._choose(
+            model, X[keep], n, s, seen, context.rng, away=True, predicted=(mean[keep], std[keep])
+        )
         return [replace(p, index=int(keep[p.index])) for p in picks]
 
     def _away_from_favourite(
-        self, model: TasteModel, X: np.ndarray, n: int, feedback: Feedback, work_id: str
+        self, X: np.ndarray, mean: np.ndarray, n: int, feedback: Feedback, work_id: str
     ) -> np.ndarray | None:
         """The pool's rows far from the favourite when this round steps away, else ``None``."""
         if self.step_away <= 0:
@@ -285,7 +288,7 @@ class AttunedStrategy(Strategy):
             np.size(feedback.features.get(w, ())) != d for w in winners
         ):
             return None
-        favourite = X[[int(np.argmax(model.predict(X)))]]
+        favourite = X[[int(np.argmax(mean))]]
         W = np.stack([np.asarray(feedback.features[w], dtype=float).ravel() for w in winners])
         if np.any(_min_dist(np.nan_to_num(W, nan=0.5), favourite) > self.away_radius):
             return None
@@ -318,8 +321,12 @@ class AttunedStrategy(Strategy):
         seen: np.ndarray,
         rng: np.random.Generator,
         away: bool = False,
+        predicted: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> list[Pick]:
-        mean, std = model.predict(X, return_std=True)  # type: ignore[misc]
+        """Pick ``n`` of ``X``; ``predicted``: the model's mean and std there, if known."""
+        if predicted is None:
+            predicted = model.predict(X, return_std=True)  # type: ignore[assignment]
+        mean, std = predicted
         m = len(X)
         novelty = _min_dist(X, seen)
         has_seen = bool(np.isfinite(novelty).all())
