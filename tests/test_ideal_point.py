@@ -324,16 +324,26 @@ def test_two_homes_warm_start_shift_and_strategy() -> None:
 
 
 # -- stepping away from the favourite -----------------------------------------------------
-def _picked(fb: Feedback, winner: np.ndarray, work: str, tag: str, seed: int) -> None:
-    """One judgment in ``work``: an item at ``winner`` chosen over three random ones."""
-    rng = np.random.default_rng(seed)
-    ids = [f"{tag}-{k}" for k in range(4)]
-    fb.features.update(zip(ids, [winner, *rng.uniform(size=(3, D))], strict=True))
+FAR = np.array([0.1, 0.9, 0.1, 0.9])
+
+
+def _picked(fb: Feedback, winner, work: str, tag: str, seed: int, over=None) -> None:
+    """One judgment in ``work``: an item at ``winner`` chosen over ``over`` (or three random)."""
+    over = np.random.default_rng(seed).uniform(size=(3, D)) if over is None else over
+    ids = [f"{tag}-{k}" for k in range(1 + len(over))]
+    fb.features.update(zip(ids, [np.asarray(winner), *over], strict=True))
     fb.comparisons += [Comparison(ids[0], o, 1.0, work, "choose") for o in ids[1:]]
 
 
+def _history(work: str = "w") -> Feedback:
+    """Thirty rounds of choices, then a far pick over the favourite: no run of close picks yet."""
+    fb = _simulate(30, 5, seed=3, work=work)
+    _picked(fb, FAR, work, f"{work}-break", seed=0, over=[IDEAL])
+    return fb
+
+
 def test_steps_away_after_picks_close_to_the_favourite() -> None:
-    fb = _simulate(30, 5, seed=3)
+    fb = _history()
     for k in range(2):  # two picks in a row at the learned favourite
         _picked(fb, IDEAL + 0.02 * k, "w", f"near{k}", seed=k)
     pool, ctx = _pool_and_context(fb, size=200, n=6, round_no=33)
@@ -355,17 +365,29 @@ def test_steps_away_after_picks_close_to_the_favourite() -> None:
     shown = [p.index for p in picks]
     assert picks[0].index == shown[int(np.argmax(away.model_.predict(X[shown])))]
 
-    # a pick far from the favourite: back to the usual set
-    _picked(fb, np.array([0.1, 0.9, 0.1, 0.9]), "w", "far", seed=7)
-    pool, ctx = _pool_and_context(fb, size=200, n=6, round_no=34)
-    picks = away.select(pool, ctx)
-    assert not away.last_away_
-    assert picks[0].index == int(np.argmax(away.model_.predict(X)))
+    def next_round(r: int) -> bool:
+        pool, ctx = _pool_and_context(fb, size=200, n=6, round_no=r)
+        picks = away.select(pool, ctx)
+        favourite = int(np.argmax(away.model_.predict(X)))
+        assert away.last_away_ or picks[0].index == favourite
+        return away.last_away_
+
+    # the person picks from a far set: the next set brings the favourite back
+    _picked(fb, FAR, "w", "from-away", seed=5, over=[FAR + 0.05, FAR - 0.05])
+    assert not next_round(34)
+    # the wait doubles: a third close pick does not step away, a fourth does
+    _picked(fb, IDEAL, "w", "near2", seed=2)
+    assert not next_round(35)
+    _picked(fb, IDEAL - 0.01, "w", "near3", seed=3)
+    assert next_round(36)
+    # a far pick over something close to the favourite ends the run
+    _picked(fb, FAR, "w", "far", seed=7, over=[IDEAL + 0.03])
+    assert not next_round(37)
 
 
 def test_only_this_works_picks_count_for_stepping_away() -> None:
-    fb = _simulate(30, 5, seed=3, work="old")
-    for k in range(3):  # the other work's latest picks sit at the favourite
+    fb = _history(work="old")
+    for k in range(2):  # the other work's latest picks sit at the favourite
         _picked(fb, IDEAL, "old", f"near{k}", seed=k)
     fb.work_id = "w"
     _picked(fb, IDEAL, "w", "one", seed=9)  # this work: only one pick so far
@@ -380,7 +402,7 @@ def test_only_this_works_picks_count_for_stepping_away() -> None:
 
 
 def test_stepping_away_needs_enough_far_candidates() -> None:
-    fb = _simulate(30, 5, seed=3)
+    fb = _history()
     for k in range(2):
         _picked(fb, IDEAL, "w", f"near{k}", seed=k)
     pool, ctx = _pool_and_context(fb, size=200, n=6, round_no=33)

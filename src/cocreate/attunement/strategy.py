@@ -38,16 +38,19 @@ will teach it", "far from everything you have seen", "a surprise: unlike what
 you usually pick"). The percentage is the model's probability that the person
 prefers the pick to a typical candidate of the pool.
 
-**Stepping away.** When the person's latest ``step_away`` picks all sit close
-to the model's favourite (within ``away_radius``, RMS per feature), the next set
-leaves the favourite and everything near it out, and is chosen from the rest as
-above. A set that holds the favourite only teaches that the others lose to it;
-a set without it makes the person say which of the other directions is best,
-which is how a taste with a second, better home is found (a decoy that looks
-best only because it was found first). The predicted pick of such a round
-says so in its reason; ``last_away_`` tells whether the latest round stepped
-away. The next round brings the favourite back, unless the person picks near
-it again from the far ones.
+**Stepping away.** When the person's latest ``step_away`` picks in a row sit
+close to the model's favourite (within ``away_radius``, RMS per feature), the
+next set leaves the favourite and everything near it out, and is chosen from
+the rest as above. A set that holds the favourite only teaches that the others
+lose to it; a set without it makes the person say which of the other
+directions is best, which is how a taste with a second, better home is found
+(a decoy that looks best only because it was found first). The next set brings
+the favourite back; if the person keeps returning to it, the wait doubles
+(after 2K close picks, then 4K, ...), so a taste that is one spot pays little.
+A far pick over something close to the favourite ends the run; the pick from a
+set that stepped away neither counts nor ends it. The predicted pick of such a
+set says so in its reason; ``last_away_`` tells whether the latest round
+stepped away.
 
 Before the first judgment there is nothing to learn from: the picks are spread
 out (farthest-first) so that the first choice teaches the most.
@@ -104,15 +107,16 @@ def _min_dist(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(d2, 0.0) / max(X.shape[1], 1))
 
 
-def _latest_winners(feedback: Feedback, work_id: str, k: int) -> list[str]:
-    """The ``k`` latest winners of a judgment in the work, newest first (one per judgment)."""
-    out: list[str] = []
+def _judgments(feedback: Feedback, work_id: str) -> list[tuple[str, list[str]]]:
+    """The work's judgments as (winner, the items it beat), newest first."""
+    out: list[tuple[str, list[str]]] = []
     for c in reversed(feedback.comparisons):
-        if c.work_id != work_id or (out and out[-1] == c.winner):
+        if c.work_id != work_id:
             continue
-        out.append(c.winner)
-        if len(out) == k:
-            break
+        if out and out[-1][0] == c.winner:
+            out[-1][1].append(c.loser)
+        else:
+            out.append((c.winner, [c.loser]))
     return out
 
 
@@ -136,8 +140,8 @@ class AttunedStrategy(Strategy):
         A pick is called "unsure" / "far" when its posterior std / novelty is in
         the top share of the pool given by these quantiles.
     step_away:
-        After this many picks in a row close to the favourite, one set without it
-        (0: never); see the module docstring.
+        After this many picks in a row close to the favourite, one set without it,
+        then after twice as many, ... (0: never); see the module docstring.
     away_radius:
         How close (RMS per feature, features in [0, 1]) counts as close to the favourite.
 
@@ -282,18 +286,37 @@ class AttunedStrategy(Strategy):
         """The pool's rows far from the favourite when this round steps away, else ``None``."""
         if self.step_away <= 0:
             return None
-        winners = _latest_winners(feedback, work_id, self.step_away)
-        d = X.shape[1]
-        if len(winners) < self.step_away or any(
-            np.size(feedback.features.get(w, ())) != d for w in winners
-        ):
-            return None
         favourite = X[[int(np.argmax(mean))]]
-        W = np.stack([np.asarray(feedback.features[w], dtype=float).ravel() for w in winners])
-        if np.any(_min_dist(np.nan_to_num(W, nan=0.5), favourite) > self.away_radius):
+        run = self._run_at(favourite, feedback, work_id)
+        times, rest = divmod(run, self.step_away)
+        if times == 0 or rest or times & (times - 1):  # after K picks close to it, 2K, 4K, ...
             return None
         keep = np.flatnonzero(_min_dist(X, favourite) > self.away_radius)
         return keep if len(keep) >= n else None
+
+    def _run_at(self, favourite: np.ndarray, feedback: Feedback, work_id: str) -> int:
+        """How many of the latest picks in a row sat close to ``favourite``.
+
+        A set with nothing close to it (one that stepped away) neither counts
+        nor breaks the run; a far pick over something close breaks it. Right
+        after a set that stepped away, 0: not twice in a row.
+        """
+        run = 0
+        d = favourite.shape[1]
+        for k, (winner, losers) in enumerate(_judgments(feedback, work_id)):
+            items = [winner, *losers]
+            if any(np.size(feedback.features.get(i, ())) != d for i in items):
+                break
+            F = np.stack([np.asarray(feedback.features[i], dtype=float).ravel() for i in items])
+            dist = _min_dist(np.nan_to_num(F, nan=0.5), favourite)
+            if dist[0] <= self.away_radius:
+                run += 1
+            elif np.all(dist > self.away_radius):
+                if k == 0:
+                    return 0
+            else:
+                break
+        return run
 
     @staticmethod
     def _gain(draws: np.ndarray, best: np.ndarray, k: int) -> np.ndarray:
