@@ -301,21 +301,27 @@ class AttunedStrategy(Strategy):
         nor breaks the run; a far pick over something close breaks it. Right
         after a set that stepped away, 0: not twice in a row.
         """
-        run = 0
         d = favourite.shape[1]
-        for k, (winner, losers) in enumerate(_judgments(feedback, work_id)):
+        judged = []
+        for winner, losers in _judgments(feedback, work_id):
             items = [winner, *losers]
             if any(np.size(feedback.features.get(i, ())) != d for i in items):
                 break
-            F = np.stack([np.asarray(feedback.features[i], dtype=float).ravel() for i in items])
-            dist = _min_dist(np.nan_to_num(F, nan=0.5), favourite)
-            if dist[0] <= self.away_radius:
+            judged.append(items)
+        if not judged:
+            return 0
+        flat = [i for items in judged for i in items]
+        F = np.stack([np.asarray(feedback.features[i], dtype=float).ravel() for i in flat])
+        close = _min_dist(np.nan_to_num(F, nan=0.5), favourite) <= self.away_radius
+        run, at = 0, 0
+        for k, items in enumerate(judged):
+            near, at = close[at : at + len(items)], at + len(items)
+            if near[0]:
                 run += 1
-            elif np.all(dist > self.away_radius):
-                if k == 0:
-                    return 0
-            else:
+            elif near.any():
                 break
+            elif k == 0:
+                return 0
         return run
 
     @staticmethod
