@@ -14,8 +14,9 @@
   ``attuned-bt-s0`` with the Bradley–Terry model instead, ``attuned-ts-s0``
   with the rule the strategy had before qEUBO (each taste slot the favourite
   of one posterior draw: Thompson sampling); ``attuned-2h`` / ``attuned-2h-s0``
-  with a taste of two homes (``IdealPointTasteModel(homes=2)``); ``attuned-2hx-s0``
-  a probe: two homes, and one round in three a set away from the favourite;
+  with a taste of two homes (``IdealPointTasteModel(homes=2)``); ``attuned-2ha`` /
+  ``attuned-2ha-s0`` two homes stepping away from the favourite
+  (``AttunedStrategy(step_away=2, away_radius=0.3)``);
 * ``oracle-pool`` — not a contender but a bound: it *knows* the hidden
   utility and shows the N best of a pool made exactly as ``attuned``'s (its
   anchors are the best items shown so far). It tells how far the pool itself
@@ -44,7 +45,6 @@ from cocreate.attunement import (
     IdealPointTasteModel,
     PooledTasteModel,
 )
-from cocreate.attunement.strategy import _min_dist
 from cocreate.model import Intention, Operator
 from cocreate.partners.parametric import Float, ParametricSpace, parametric_partner
 from cocreate.proposing import (
@@ -52,7 +52,6 @@ from cocreate.proposing import (
     Comparison,
     DiverseStrategy,
     Feedback,
-    Pick,
     ProposalContext,
 )
 
@@ -293,42 +292,6 @@ class AttunedTwoHomesAwayMethod(AttunedTwoHomesAwayGreedyMethod):
     surprise = AttunedMethod.surprise
 
 
-class ExploringStrategy(AttunedStrategy):
-    """A probe, not in the package: now and then a set without the favourite or anything near it.
-
-    In about one round of ``every``, the candidates within ``radius`` (RMS per
-    feature) of the predicted favourite are left out, and the set is chosen
-    from the rest as usual; the creator's pick then says which of the far
-    items is best, which a set holding the favourite never does.
-    """
-
-    def __init__(self, model=None, *, every: int = 3, radius: float = 0.2, **kw) -> None:
-        super().__init__(model, **kw)
-        self.every, self.radius = every, radius
-
-    def _choose(self, model, X, n, s, seen, rng):
-        if rng.random() >= 1.0 / self.every:
-            return super()._choose(model, X, n, s, seen, rng)
-        fav = int(np.argmax(model.predict(X)))
-        far = np.flatnonzero(_min_dist(X, X[[fav]]) > self.radius)
-        if len(far) < n:
-            return super()._choose(model, X, n, s, seen, rng)
-        picks = super()._choose(model, X[far], n, s, seen, rng)
-        return [
-            Pick(index=int(far[p.index]), reason=p.reason, score=p.score, predicted=p.predicted)
-            for p in picks
-        ]
-
-
-class AttunedTwoHomesExploringGreedyMethod(AttunedTwoHomesGreedyMethod):
-    """Two homes at surprise 0, one round in three a set away from the favourite (a probe)."""
-
-    name = "attuned-2hx-s0"
-
-    def make_strategy(self):
-        return ExploringStrategy(IdealPointTasteModel(homes=2))
-
-
 class ThompsonStrategy(AttunedStrategy):
     """The attuned strategy as it was before qEUBO: each taste slot follows one posterior draw."""
 
@@ -539,7 +502,6 @@ METHODS: dict[str, type[Method]] = {
     "attuned-2h-s0": AttunedTwoHomesGreedyMethod,
     "attuned-2ha": AttunedTwoHomesAwayMethod,
     "attuned-2ha-s0": AttunedTwoHomesAwayGreedyMethod,
-    "attuned-2hx-s0": AttunedTwoHomesExploringGreedyMethod,
     "oracle-pool": OraclePoolMethod,
     "pairwise-gp": PairwiseGPMethod,
     "optuna-prefgp": OptunaPrefGPMethod,

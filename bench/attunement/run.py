@@ -46,7 +46,7 @@ RESULTS = HERE.parent / "RESULTS.md"
 MODEL_FREE = ("random", "evolution", "diverse")
 GP = ("pairwise-gp", "optuna-prefgp")
 #: run only when named with --methods: opt-in models and probes, measured in their own runs
-OPT_IN = ("attuned-2h", "attuned-2h-s0", "attuned-2ha", "attuned-2ha-s0", "attuned-2hx-s0")
+OPT_IN = ("attuned-2h", "attuned-2h-s0", "attuned-2ha", "attuned-2ha-s0")
 
 
 @dataclass
@@ -222,7 +222,6 @@ def goal_lines(
         "attuned-2h-s0",
         "attuned-2ha",
         "attuned-2ha-s0",
-        "attuned-2hx-s0",
     ),
 ) -> list[str]:
     """Rounds-to-90% ratios on the 8-/16-D and multimodal tasks, paired by seed."""
