@@ -162,7 +162,7 @@ class AttunedStrategy(Strategy):
         unsure_quantile: float = 0.75,
         far_quantile: float = 0.8,
         step_away: int = 0,
-        away_radius: float = 0.2,
+        away_radius: float = 0.3,
     ) -> None:
         if int(n_draws) < 1:
             raise InputError(f"n_draws must be at least 1, not {n_draws!r}")
