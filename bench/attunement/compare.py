@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .run import HERE, SHAPES, _fmt_rounds, _rounds
+from .run import HERE, SHAPES, _fmt_round, _fmt_rounds, _rounds
 
 Key = tuple[str, int, int, int]  # task, N, taste seed, method seed
 
@@ -85,13 +85,9 @@ def tables(runs: dict[str, dict[Key, dict]], methods: list[str], refs: list[str]
                 a = np.array([_rounds(mine[k], "to90") for k in keys])
                 o = np.array([_rounds(theirs[k], "to90") for k in keys])
                 budget = max(mine[k]["rounds_budget"] for k in keys)
-
-                def f(x: float, budget: int = budget) -> str:
-                    return f">{budget}" if x > budget else f"{x:g}"
-
                 lines.append(
                     f"| {task} | {n} | {m} | {ref} | {len(keys)} | "
-                    f"{f(np.median(a))} vs {f(np.median(o))} | "
+                    f"{_fmt_round(np.median(a), budget)} vs {_fmt_round(np.median(o), budget)} | "
                     f"{np.median(o) / np.median(a):.2f}× | "
                     f"{int((a < o).sum())} / {int((a == o).sum())} / {int((a > o).sum())} |"
                 )

@@ -150,15 +150,14 @@ def _rounds(ep: dict, key: str) -> float:
     return float(ep[key]) if ep[key] is not None else float(ep["rounds_budget"] + 1)
 
 
+def _fmt_round(x: float, budget: int) -> str:
+    return f">{budget}" if x > budget else f"{x:g}"
+
+
 def _fmt_rounds(values: list[float], budget: int) -> str:
     v = np.array(values)
-    med = np.median(v)
     q1, q3 = np.percentile(v, [25, 75])
-
-    def f(x: float) -> str:
-        return f">{budget}" if x > budget else f"{x:g}"
-
-    return f"{f(med)} [{f(q1)}–{f(q3)}]"
+    return f"{_fmt_round(np.median(v), budget)} [{_fmt_round(q1, budget)}–{_fmt_round(q3, budget)}]"
 
 
 def summarise(episodes: list[dict], methods: list[str]) -> list[str]:
