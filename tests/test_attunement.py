@@ -17,6 +17,7 @@ from cocreate.attunement import (
     preference_data,
     taste_profile,
 )
+from cocreate.errors import InputError
 from cocreate.model import Intention, Operator
 from cocreate.proposing import (
     Candidate,
@@ -465,6 +466,7 @@ def test_the_default_model_follows_the_domain() -> None:
     assert strategy.fit(image).model_ is fitted  # nothing changed: no refit
     # another domain, same strategy: its own kind of model, fitted afresh
     assert isinstance(strategy.fit(design).model_, IdealPointTasteModel)
+    assert strategy.model_.homes == 2  # elsewhere a taste may have two homes
     assert isinstance(strategy.fit(image).model_, BayesianTasteModel)
     assert isinstance(AttunedStrategy().fit(fb).model_, IdealPointTasteModel)  # domain unknown
     # a model given is used in every domain
@@ -473,3 +475,18 @@ def test_the_default_model_follows_the_domain() -> None:
     assert chosen.model_.n_particles == 32
     picks = strategy.select(_pool(np.random.default_rng(0), 50), _context(image, 4, 0.0, 0))
     assert len(picks) == 4 and isinstance(strategy.model_, BayesianTasteModel)
+
+
+def test_stepping_away_follows_the_domain_unless_given() -> None:
+    from cocreate.attunement.strategy import DEFAULT_STEP_AWAY, DOMAIN_STEP_AWAY
+
+    default = AttunedStrategy()
+    assert default.step_away is None  # as given: the domain decides
+    assert default.step_away_for("image") == DOMAIN_STEP_AWAY["image"] == 0
+    assert default.step_away_for("design") == default.step_away_for("") == DEFAULT_STEP_AWAY == 2
+    assert AttunedStrategy(step_away=0).step_away_for("design") == 0
+    assert AttunedStrategy(step_away=3).step_away_for("image") == 3
+    with pytest.raises(InputError, match="step_away"):
+        AttunedStrategy(step_away=True)
+    with pytest.raises(InputError, match="step_away"):
+        AttunedStrategy(step_away="2")

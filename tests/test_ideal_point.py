@@ -349,7 +349,7 @@ def test_steps_away_after_picks_close_to_the_favourite() -> None:
     pool, ctx = _pool_and_context(fb, size=200, n=6, round_no=33)
     X = np.stack([c.features for c in pool])
 
-    usual = AttunedStrategy(IdealPointTasteModel())
+    usual = AttunedStrategy(IdealPointTasteModel(), step_away=0)  # never steps away
     picks = usual.select(pool, ctx)
     favourite = int(np.argmax(usual.model_.predict(X)))
     assert picks[0].index == favourite and not usual.last_away_

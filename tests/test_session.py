@@ -277,6 +277,10 @@ def test_creators_and_taste_profile(memory_studio: cocreate.Studio) -> None:
     names = create_partner("toy").feature_names
     assert list(ideal["ideal"]) == list(names) and ideal["n_judgments"] == 12
     assert all(v > 0 for v in ideal["uncertainty"].values()) and ideal["width"] > 0
+    # as the default strategy's model: two homes, the first the favourite
+    first, second = ideal["homes"]
+    assert first["ideal"] == ideal["ideal"] and first["height"] == 1.0
+    assert list(second["ideal"]) == list(names) and 0 < second["height"] <= 1.0
     memory_studio.reset_taste("ana", "toy")
     assert memory_studio.taste("ana", "toy")["ideal_point"] is None
     assert memory_studio.taste("ana", "toy")["judgments"] == 0

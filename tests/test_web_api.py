@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -661,6 +662,39 @@ def test_history_events_attunement(client: Client, studio: cocreate.Studio) -> N
     att2 = ok(client.get(f"/api/works/{w['id']}/attunement?scope=creator"))
     assert len(att2["rounds"]) == 1
     bad(client.get(f"/api/works/{w['id']}/attunement?scope=world"), 422)
+
+
+def test_taste_inspect_export_and_reset(client: Client, studio: cocreate.Studio) -> None:
+    w = new_work(client)
+    for _ in range(3):
+        a, *_ = propose(client, w["id"], 4)
+        ok(
+            client.post(
+                f"/api/works/{w['id']}/judgments",
+                json={"by": "ana", "kind": "choose", "artifact": a["id"]},
+            ),
+            201,
+        )
+    taste = ok(client.get(f"/api/works/{w['id']}/taste"))
+    assert taste["creator"] == "ana" and taste["domain"] == "toy"
+    assert taste["comparisons"] == 9 and taste["model"]["format"] == "cocreate-taste/1"
+    assert len(taste["ideal_point"]["homes"]) == 2 and taste["ideal_point"]["width"] > 0
+    assert taste["attunement"]["chance"] == pytest.approx(1 / 4)
+    # the same as the Python API's export
+    direct = studio.taste("ana", "toy")
+    assert taste["summary"] == direct["summary"] and taste["ideal_point"] == direct["ideal_point"]
+    assert taste["model"] == json.loads(json.dumps(direct["model"]))
+    # only the creator can reset their own taste; nothing is forgotten on a refusal
+    assert "only ana can reset" in bad(
+        client.post(f"/api/works/{w['id']}/taste/reset", json={"by": "ben"}), 400
+    )
+    assert ok(client.get(f"/api/works/{w['id']}/taste"))["comparisons"] == 9
+    bad(client.post(f"/api/works/{w['id']}/taste/reset", json={}), 422)
+    bad(client.get("/api/works/nope/taste"), 404)
+    after = ok(client.post(f"/api/works/{w['id']}/taste/reset", json={"by": "ana"}))
+    assert after["judgments"] == 0 and after["ideal_point"] is None
+    assert len(studio.work(w["id"]).judgments()) == 3, "the ledger keeps the judgments"
+    assert studio.verify().ok
 
 
 # -- authorship ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ file. Screenshots of the main pages go to ``artifacts/screenshots/``.
 from __future__ import annotations
 
 import io
+import json
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -194,10 +195,31 @@ def attribution_and_export(page: object, name: str, size: int | None = None) -> 
     return Path(path).read_bytes()
 
 
-def insight(page: object, name: str) -> None:
+def insight(page: object, name: str, reset: bool = False) -> None:
     page.click("#tab-insight")
     page.wait_for_selector("#insight svg.chart, #insight .empty")
+    page.wait_for_selector("#taste #taste-homes li")
+    assert "Favourite spot" in page.locator("#taste-homes").inner_text()
+    assert " ± " in page.locator("#taste-homes").inner_text()
     shot(page, f"insight-{name}")
+    assert_named(page)
+    with page.expect_download() as info:
+        page.click("#taste-export")
+    exported = json.loads(Path(info.value.path()).read_text())
+    assert exported["model"]["format"] == "cocreate-taste/1" and exported["judgments"] > 0
+    if reset:
+        page.click("#taste-reset")
+        page.wait_for_selector("#taste-confirm:not([hidden])")
+        page.click("#taste-reset-no")  # changed their mind: nothing forgotten
+        assert page.locator("#taste-confirm").is_hidden()
+        page.click("#taste-reset")
+        page.click("#taste-reset-yes")
+        page.wait_for_selector(".toast >> text=Your taste was reset")
+        page.wait_for_function(
+            "document.querySelector('#taste p.small') &&"
+            " document.querySelector('#taste p.small').textContent.startsWith('0 preferences')"
+        )
+        assert page.locator("#taste-homes").count() == 0
 
 
 def test_image_journey(page: object, server: str) -> None:
@@ -304,7 +326,7 @@ def test_design_journey(page: object, server: str) -> None:
     data = attribution_and_export(page, "design")
     root = ET.fromstring(data)
     assert root.tag.endswith("svg")
-    insight(page, "design")
+    insight(page, "design", reset=True)
 
     page.goto(server)
     page.wait_for_function("document.querySelectorAll('.work-card').length >= 2")

@@ -5,18 +5,21 @@
   the pick and N-1 variations of it;
 * ``diverse`` — cocreate's model-free ``DiverseStrategy`` on the same pool as
   ``attuned``;
-* ``attuned`` — cocreate's ``AttunedStrategy`` (its default taste model, the
-  ideal-point model), driven exactly as the session
+* ``attuned`` — cocreate's ``AttunedStrategy`` with its defaults (an
+  ideal-point model with two homes, stepping away after two close picks;
+  ``attuned-1h`` / ``attuned-1h-s0``: the default before 2026-12-02, one home
+  and no stepping away), driven exactly as the session
   drives it: a pool of >= 200 candidates made with the partner's operators
   (variations and crossovers of liked items plus fresh ones), ``.features``
   from ``partner.describe``, a ``Feedback`` built from the judgments, and
   ``strategy.select(pool, context)``; ``attuned-s0`` the same at surprise 0,
-  ``attuned-bt-s0`` with the Bradley–Terry model instead, ``attuned-ts-s0``
+  ``attuned-bt-s0`` with the Bradley–Terry model instead (these variants
+  never step away, as when they were measured), ``attuned-ts-s0``
   with the rule the strategy had before qEUBO (each taste slot the favourite
   of one posterior draw: Thompson sampling); ``attuned-2h`` / ``attuned-2h-s0``
   with a taste of two homes (``IdealPointTasteModel(homes=2)``); ``attuned-2ha`` /
   ``attuned-2ha-s0`` two homes stepping away from the favourite
-  (``AttunedStrategy(step_away=2, away_radius=0.3)``);
+  (``AttunedStrategy(step_away=2, away_radius=0.3)``, the same as the defaults);
 * ``oracle-pool`` — not a contender but a bound: it *knows* the hidden
   utility and shows the N best of a pool made exactly as ``attuned``'s (its
   anchors are the best items shown so far). It tells how far the pool itself
@@ -242,13 +245,29 @@ class AttunedGreedyMethod(AttunedMethod):
     surprise = 0.0
 
 
+class AttunedOneHomeMethod(AttunedMethod):
+    """The default before 2026-12-02: one home, never stepping away."""
+
+    name = "attuned-1h"
+
+    def make_strategy(self):
+        return AttunedStrategy(IdealPointTasteModel(), step_away=0)
+
+
+class AttunedOneHomeGreedyMethod(AttunedOneHomeMethod):
+    """The same at surprise 0."""
+
+    name = "attuned-1h-s0"
+    surprise = 0.0
+
+
 class AttunedBTGreedyMethod(AttunedGreedyMethod):
     """The attuned strategy at surprise 0 with the Bradley–Terry model instead."""
 
     name = "attuned-bt-s0"
 
     def make_strategy(self):
-        return AttunedStrategy(BayesianTasteModel())
+        return AttunedStrategy(BayesianTasteModel(), step_away=0)
 
 
 class AttunedPooledGreedyMethod(AttunedGreedyMethod):
@@ -257,7 +276,7 @@ class AttunedPooledGreedyMethod(AttunedGreedyMethod):
     name = "attuned-pool-s0"
 
     def make_strategy(self):
-        return AttunedStrategy(PooledTasteModel())
+        return AttunedStrategy(PooledTasteModel(), step_away=0)
 
 
 class AttunedTwoHomesMethod(AttunedMethod):
@@ -266,7 +285,7 @@ class AttunedTwoHomesMethod(AttunedMethod):
     name = "attuned-2h"
 
     def make_strategy(self):
-        return AttunedStrategy(IdealPointTasteModel(homes=2))
+        return AttunedStrategy(IdealPointTasteModel(homes=2), step_away=0)
 
 
 class AttunedTwoHomesGreedyMethod(AttunedTwoHomesMethod):
@@ -306,7 +325,7 @@ class AttunedThompsonGreedyMethod(AttunedGreedyMethod):
     name = "attuned-ts-s0"
 
     def make_strategy(self):
-        return ThompsonStrategy()
+        return ThompsonStrategy(IdealPointTasteModel(), step_away=0)
 
 
 class OraclePoolMethod(_PoolMethod):
@@ -495,6 +514,8 @@ METHODS: dict[str, type[Method]] = {
     "diverse": DiverseMethod,
     "attuned": AttunedMethod,
     "attuned-s0": AttunedGreedyMethod,
+    "attuned-1h": AttunedOneHomeMethod,
+    "attuned-1h-s0": AttunedOneHomeGreedyMethod,
     "attuned-bt-s0": AttunedBTGreedyMethod,
     "attuned-pool-s0": AttunedPooledGreedyMethod,
     "attuned-ts-s0": AttunedThompsonGreedyMethod,

@@ -46,7 +46,14 @@ RESULTS = HERE.parent / "RESULTS.md"
 MODEL_FREE = ("random", "evolution", "diverse")
 GP = ("pairwise-gp", "optuna-prefgp")
 #: run only when named with --methods: opt-in models and probes, measured in their own runs
-OPT_IN = ("attuned-2h", "attuned-2h-s0", "attuned-2ha", "attuned-2ha-s0")
+OPT_IN = (
+    "attuned-1h",
+    "attuned-1h-s0",
+    "attuned-2h",
+    "attuned-2h-s0",
+    "attuned-2ha",
+    "attuned-2ha-s0",
+)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -31,7 +32,6 @@ from cocreate.attunement import (
     AttunedStrategy,
     IdealPointTasteModel,
     PooledTasteModel,
-    TasteModel,
 )
 from cocreate.model import Intention, Operator
 from cocreate.partners.cppn import CPPNPartner
@@ -111,10 +111,10 @@ def run_attuned(
     seed: int,
     pool_size: int,
     surprise: float = 0.3,
-    model: type[TasteModel] | None = None,
+    make: Callable[[], AttunedStrategy] = AttunedStrategy,
 ) -> tuple[list[float], list[float]]:
     rng = np.random.default_rng([seed, 3])
-    strategy = AttunedStrategy(None if model is None else model())  # None: the image default
+    strategy = make()
     fb = Feedback(work_id="bench", domain="image")
     genomes: dict[str, dict] = {}
     picks: list[str] = []
@@ -177,12 +177,15 @@ def run_attuned(
     return curve, compute
 
 
-#: the taste model behind each attuned method
-MODELS: dict[str, type[TasteModel] | None] = {
-    "attuned": None,  # the strategy's default for images (DOMAIN_MODELS)
-    "attuned-ip": IdealPointTasteModel,
-    "attuned-pool": PooledTasteModel,
+#: the strategy behind each attuned method
+STRATEGIES: dict[str, Callable[[], AttunedStrategy]] = {
+    "attuned": AttunedStrategy,  # the default for images (DOMAIN_MODELS): Bradley–Terry
+    "attuned-ip": lambda: AttunedStrategy(IdealPointTasteModel()),
+    "attuned-pool": lambda: AttunedStrategy(PooledTasteModel()),
+    # stepping away from the favourite, with the image default model
+    "attuned-away": lambda: AttunedStrategy(step_away=2, away_radius=0.3),
 }
+METHODS = ("random", "evolution", *STRATEGIES)
 
 
 def episode(job: tuple) -> dict:
@@ -195,7 +198,7 @@ def episode(job: tuple) -> dict:
     elif method == "evolution":
         curve = run_evolution(creator, n, rounds, seed)
     else:
-        curve, compute = run_attuned(creator, n, rounds, seed, pool_size, model=MODELS[method])
+        curve, compute = run_attuned(creator, n, rounds, seed, pool_size, make=STRATEGIES[method])
     return {
         "method": method,
         "n": n,
@@ -206,15 +209,25 @@ def episode(job: tuple) -> dict:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--pool", type=int, default=96)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--methods",
+        default="random,evolution,attuned-ip,attuned-pool,attuned",
+        help=f"comma-separated, 'attuned' among them (of: {', '.join(METHODS)})",
+    )
     parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    methods = ("random", "evolution", "attuned-ip", "attuned-pool", "attuned")
+    args = parser.parse_args(argv)
+    methods = tuple(m for m in args.methods.split(",") if m)
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or "attuned" not in methods:
+        parser.error(
+            f"unknown methods: {', '.join(unknown)}" if unknown else "'attuned' must be among them"
+        )
     jobs = [
         (m, n, s, args.rounds, args.pool)
         for n in (4, 9)
@@ -228,12 +241,14 @@ def main() -> None:
         "## Attunement on the visual partner (task b)",
         "",
         f"Command: `python -m bench.attunement.visual --seeds {args.seeds} --rounds {args.rounds} "
-        f"--pool {args.pool}` ({time.time() - t0:.0f} s on {args.workers} workers). The hidden "
+        f"--pool {args.pool} --methods {','.join(methods)}` ({time.time() - t0:.0f} s on "
+        f"{args.workers} workers). The hidden "
         "taste reads rendered pixels (a hue and a degree of mirror symmetry) with its own code; "
         "90% is of the best utility any method reached for that creator. 'attuned' is "
         "`AttunedStrategy` with its default taste model for images (the Bradley–Terry model) at "
         "surprise 0.3, 'attuned-ip' the same with the ideal-point model (the default elsewhere), "
-        "'attuned-pool' with both pooled (`PooledTasteModel`). Not reached counts as budget + 1.",
+        "'attuned-pool' with both pooled (`PooledTasteModel`), 'attuned-away' the default "
+        "stepping away from the favourite (`step_away=2`). Not reached counts as budget + 1.",
         "",
         "| N | method | median rounds to 90% (IQR) | reached within budget | median best utility |",
         "|---|---|---|---|---|",
@@ -260,7 +275,7 @@ def main() -> None:
             )
     lines += ["", "Paired by creator (rounds to 90%; fewer / equal / more for 'attuned'):", ""]
     for n in (4, 9):
-        for other in ("evolution", "attuned-ip", "attuned-pool"):
+        for other in (m for m in methods if m not in ("attuned", "random")):
             a, o = (
                 {r["seed"]: rounds_to(r, n) for r in results if r["n"] == n and r["method"] == m}
                 for m in ("attuned", other)

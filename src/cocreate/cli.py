@@ -573,6 +573,12 @@ def _format_profile(profile: dict[str, Any]) -> str:
             f"{k} {ideal['ideal'][k]:.2f} ± {ideal['uncertainty'][k]:.2f}" for k in sure
         )
         lines.append(f"favourite spot (surest features): {spots}; width {ideal['width']:.2f}")
+        for k, home in enumerate(ideal.get("homes", [])[1:], start=2):
+            sure = sorted(home["uncertainty"], key=home["uncertainty"].get)[:5]
+            spots = ", ".join(
+                f"{f} {home['ideal'][f]:.2f} ± {home['uncertainty'][f]:.2f}" for f in sure
+            )
+            lines.append(f"home {k}, {home['height']:.0%} as appealing: {spots}")
     return "\n".join(lines)
 
 

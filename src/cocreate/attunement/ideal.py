@@ -439,18 +439,38 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
         return out
 
 
-def ideal_point(feedback: Feedback, names: list[str] | None = None) -> dict[str, Any] | None:
-    """Where the creator's favourite spot is, feature by feature (``None`` before any judgment)."""
+def ideal_point(
+    feedback: Feedback, names: list[str] | None = None, homes: int = 2
+) -> dict[str, Any] | None:
+    """Where the creator's favourite spots are, feature by feature (``None`` before any judgment).
+
+    Fitted as the default strategy's model (``homes``, two): ``ideal`` and
+    ``uncertainty`` (posterior mean and standard deviation) are the highest
+    home's, and ``homes`` lists every home with its height against the highest.
+    """
     data = preference_data(feedback)
     if len(data) == 0:
         return None
-    model = IdealPointTasteModel().fit(data)
+    model = IdealPointTasteModel(homes=homes).fit(data)
     d = model.n_features_in_
     keys = list(names) if names is not None and len(names) == d else [f"x{k}" for k in range(d)]
-    spread = model._centres(model.draws_, d, current=True).std(axis=0)
+    if int(homes) > 1:
+        centres, _ = _matched_homes(*model._homes(model.draws_, d, current=True))
+        heights = model.home_heights_
+    else:
+        centres, heights = model._centres(model.draws_, d, current=True)[:, None, :], [1.0]
+    mean, spread = centres.mean(axis=0), centres.std(axis=0)
+
+    def named(v: np.ndarray) -> dict[str, float]:
+        return {k: round(float(x), 4) for k, x in zip(keys, v, strict=True)}
+
     return {
-        "ideal": {k: round(float(v), 4) for k, v in zip(keys, model.ideal_, strict=True)},
-        "uncertainty": {k: round(float(v), 4) for k, v in zip(keys, spread, strict=True)},
+        "ideal": named(model.ideal_),
+        "uncertainty": named(spread[0]),
+        "homes": [
+            {"ideal": named(mean[h]), "uncertainty": named(spread[h]), "height": round(float(x), 3)}
+            for h, x in enumerate(heights)
+        ],
         "width": round(model.width_, 4),
         "decisiveness": round(model.decisiveness_, 3),
         "n_judgments": model.n_judgments_,

@@ -558,6 +558,31 @@ def create_app(
             return _jsonable(studio.attunement(work.creator, work.domain))
         return _jsonable(work.attunement())
 
+    @app.get(
+        "/api/works/{work_id}/taste",
+        tags=["works"],
+        responses=ERRORS,
+        response_model=dict[str, Any],
+    )
+    def read_taste(work_id: str) -> dict[str, Any]:
+        """What the partner has learned of the work's creator's taste in its domain (export)."""
+        work = get_work(work_id)
+        return _jsonable(studio.taste(work.creator, work.domain))
+
+    @app.post(
+        "/api/works/{work_id}/taste/reset",
+        tags=["works"],
+        responses=ERRORS,
+        response_model=dict[str, Any],
+    )
+    def reset_taste(work_id: str, body: ActorIn) -> dict[str, Any]:
+        """Forget the creator's taste in the work's domain; the ledger keeps the judgments."""
+        work = get_work(work_id)
+        if person_id(body.by) != work.creator:
+            raise InputError(f"only {work.creator} can reset their own taste, not {body.by}")
+        studio.reset_taste(work.creator, work.domain)
+        return _jsonable(studio.taste(work.creator, work.domain))
+
     # -- generating ---------------------------------------------------------------------
     @app.post(
         "/api/works/{work_id}/proposals",

@@ -903,8 +903,47 @@ async function renderInsight(body) {
         h("tbody", {}, d.rounds.map((r) => h("tr", {}, h("td", { text: r.round }), h("td", { text: r.n }), h("td", { text: r.hit ? "yes" : "no" }), h("td", { text: pct(r.accuracy) }), h("td", { text: pct(r.chance) }))))));
   };
   scope.addEventListener("change", () => load().catch(fail));
-  body.append(h("div", { class: "attr-head" }, h("label", { for: "insight-scope", class: "small" }, "How well the partner foresees your pick, across"), scope), out);
+  const taste = h("section", { class: "card", id: "taste" });
+  body.append(h("div", { class: "attr-head" }, h("label", { for: "insight-scope", class: "small" }, "How well the partner foresees your pick, across"), scope), out, taste);
   await load().catch(fail);
+  await renderTaste(taste).catch(fail);
+}
+
+function tasteSpots(home) {
+  // the five features the model is surest of, as "name value ± spread"
+  const names = Object.keys(home.uncertainty).sort((a, b) => home.uncertainty[a] - home.uncertainty[b]).slice(0, 5);
+  return names.map((k) => `${k} ${Number(home.ideal[k]).toFixed(2)} ± ${Number(home.uncertainty[k]).toFixed(2)}`).join(", ");
+}
+
+async function renderTaste(box) {
+  const w = S.work;
+  const t = await api("GET", `/api/works/${w.id}/taste`);
+  const url = URL.createObjectURL(new Blob([JSON.stringify(t, null, 2)], { type: "application/json" }));
+  const exportLink = h("a", { class: "button", id: "taste-export", href: url, download: `taste-${w.creator}-${w.domain}.json` }, "Export (JSON)");
+  const reset = h("button", { type: "button", id: "taste-reset", class: "ghost" }, "Reset…");
+  const sure = h("div", { class: "confirm", id: "taste-confirm", hidden: true },
+    h("p", { class: "small", text: `Forget what the partner learned of ${w.creator}'s taste in ${w.domain}? The ledger keeps every judgment; the next round starts afresh.` }),
+    h("button", { type: "button", id: "taste-reset-yes", class: "danger" }, "Forget my taste"),
+    h("button", { type: "button", id: "taste-reset-no", class: "ghost" }, "Keep it"));
+  reset.addEventListener("click", () => { sure.hidden = false; $("#taste-reset-no", sure).focus(); });
+  $("#taste-reset-no", sure).addEventListener("click", () => { sure.hidden = true; reset.focus(); });
+  $("#taste-reset-yes", sure).addEventListener("click", async () => {
+    try {
+      await api("POST", `/api/works/${w.id}/taste/reset`, { by: me() });
+      toast("Your taste was reset; the ledger keeps your judgments.");
+      await renderTaste(box);
+    } catch (e) { fail(e); }
+  });
+  const ideal = t.ideal_point;
+  const homes = ideal ? ideal.homes || [{ ideal: ideal.ideal, uncertainty: ideal.uncertainty, height: 1 }] : [];
+  box.replaceChildren(
+    h("h2", { text: `What the partner has learned of ${w.creator}'s taste` }),
+    h("p", { class: "small muted", text: `${t.judgments} preferences in ${w.domain}, from all of ${w.creator}'s works there.` }),
+    t.summary ? h("p", { id: "taste-summary", text: t.summary }) : null,
+    homes.length ? h("ul", { id: "taste-homes" }, homes.map((home, k) => h("li", {},
+      h("b", { text: k === 0 ? "Favourite spot" : `Another home, ${pct(home.height)} as appealing` }), h("span", { class: "small", text: ` (surest features): ${tasteSpots(home)}` })))) : null,
+    ideal ? h("p", { class: "small muted", text: `Width of the taste ${Number(ideal.width).toFixed(2)} (how far appeal reaches around a favourite).` }) : null,
+    h("div", { class: "actions" }, exportLink, reset), sure);
 }
 
 // -- keyboard --------------------------------------------------------------------------
