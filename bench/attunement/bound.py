@@ -21,7 +21,7 @@ import sys
 
 import numpy as np
 
-from .tasks import SHAPES, Task
+from .tasks import Task, parse_task
 
 GOAL_TASKS = (
     "multimodal-4d",
@@ -71,11 +71,9 @@ def rows(
     out = []
     rng = np.random.default_rng(2024)
     for name in tasks:
-        shape, dim = name.rsplit("-", 1)
-        if shape not in SHAPES or not dim.endswith("d") or not dim[:-1].isdigit():
-            raise ValueError(f"unknown task {name!r} (e.g. narrow-8d; shapes: {', '.join(SHAPES)})")
+        shape, dim = parse_task(name)
         shares = [
-            share_above(Task.make(shape, int(dim[:-1]), seed), level, samples, rng)
+            share_above(Task.make(shape, dim, seed), level, samples, rng)
             for seed in range(creators)
         ]
         share = float(np.median(shares))

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .run import HERE, SHAPES, _fmt_round, _fmt_rounds, _rounds
+from .tasks import parse_task
 
 Key = tuple[str, int, int, int]  # task, N, taste seed, method seed
 
@@ -40,8 +41,8 @@ def load(paths: list[Path]) -> dict[str, dict[Key, dict]]:
 
 
 def _order(cell: tuple[str, int]) -> tuple:
-    shape, dim = cell[0].rsplit("-", 1)
-    return (int(dim[:-1]), SHAPES.index(shape), cell[1])
+    shape, dim = parse_task(cell[0])
+    return (dim, SHAPES.index(shape), cell[1])
 
 
 def tables(runs: dict[str, dict[Key, dict]], methods: list[str], refs: list[str]) -> list[str]:

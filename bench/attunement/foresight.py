@@ -21,7 +21,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 from .methods import METHODS  # noqa: E402
-from .tasks import SHAPES, Creator, Task  # noqa: E402
+from .tasks import Creator, Task, parse_task  # noqa: E402
 
 TASKS = "smooth-8d,narrow-8d,multimodal-4d,smooth-16d,multimodal-8d"
 
@@ -46,13 +46,6 @@ def _job(args: tuple) -> tuple:
     return method, f"{shape}-{dim}d", n, foreseen(method, shape, dim, n, seed, rounds)
 
 
-def _task(name: str) -> tuple[str, int]:
-    shape, _, dim = name.rpartition("-")
-    if shape not in SHAPES or not dim.endswith("d") or not dim[:-1].isdigit():
-        raise ValueError(f"unknown task {name!r} (e.g. narrow-8d; shapes: {', '.join(SHAPES)})")
-    return shape, int(dim[:-1])
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.attunement.foresight", description=__doc__)
     ap.add_argument("--methods", default="evolution,attuned,attuned-1h")
@@ -67,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if unknown:
             raise ValueError(f"unknown methods: {', '.join(unknown)} (known: {', '.join(METHODS)})")
-        tasks = [_task(t) for t in args.tasks.split(",") if t]
+        tasks = [parse_task(t) for t in args.tasks.split(",") if t]
         ns = [int(x) for x in args.n.split(",") if x]
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -39,7 +39,7 @@ if __package__ in (None, ""):  # run as a script: python bench/attunement/run.py
     __package__ = "bench.attunement"
 
 from .methods import METHODS, AttunedMethod, anchors_available  # noqa: E402
-from .tasks import SHAPES, Creator, Task  # noqa: E402
+from .tasks import SHAPES, Creator, Task, parse_task  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE.parent / "RESULTS.md"
@@ -368,10 +368,10 @@ def main(argv: list[str] | None = None) -> int:
     def task_list(option: str, value: str) -> list[tuple[str, int]]:
         out = []
         for name in value.split(","):
-            shape, _, d = name.strip().rpartition("-")
-            if shape not in SHAPES or not d.endswith("d") or not d[:-1].isdigit():
-                ap.error(f"{option}: {name!r} is not SHAPE-DIMd (shapes: {', '.join(SHAPES)})")
-            out.append((shape, int(d[:-1])))
+            try:
+                out.append(parse_task(name))
+            except ValueError as exc:
+                ap.error(f"{option}: {exc}")
         return out
 
     if args.gp_tasks:

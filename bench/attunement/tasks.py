@@ -25,6 +25,16 @@ import numpy as np
 SHAPES = ("smooth", "narrow", "multimodal")
 
 
+def parse_task(name: str) -> tuple[str, int]:
+    """``"narrow-8d"`` as ``("narrow", 8)``; a ``ValueError`` naming the problem otherwise."""
+    shape, _, d = name.strip().rpartition("-")
+    if shape not in SHAPES or not d.endswith("d") or not d[:-1].isdigit():
+        raise ValueError(
+            f"unknown task {name!r}: not SHAPE-DIMd such as narrow-8d (shapes: {', '.join(SHAPES)})"
+        )
+    return shape, int(d[:-1])
+
+
 @dataclass
 class Task:
     shape: str
