@@ -555,6 +555,10 @@ def taste(
         out.print(_format_profile(profile))
 
 
+#: a home whose spot is still this spread out (mean posterior sd per feature) has no height yet
+VAGUE_SPREAD = 0.2
+
+
 def _format_profile(profile: dict[str, Any]) -> str:
     lines = [
         f"{profile['creator']} in {profile['domain']}: {profile['judgments']} preferences learned",
@@ -578,7 +582,9 @@ def _format_profile(profile: dict[str, Any]) -> str:
             spots = ", ".join(
                 f"{f} {home['ideal'][f]:.2f} ± {home['uncertainty'][f]:.2f}" for f in sure
             )
-            lines.append(f"home {k}, {home['height']:.0%} as appealing: {spots}")
+            vague = sum(home["uncertainty"].values()) / len(home["uncertainty"]) > VAGUE_SPREAD
+            how = "not pinned down yet" if vague else f"{home['height']:.0%} as appealing"
+            lines.append(f"home {k}, {how}: {spots}")
     return "\n".join(lines)
 
 

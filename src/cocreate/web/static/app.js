@@ -915,6 +915,16 @@ function tasteSpots(home) {
   return names.map((k) => `${k} ${Number(home.ideal[k]).toFixed(2)} ± ${Number(home.uncertainty[k]).toFixed(2)}`).join(", ");
 }
 
+// a home whose spot is still spread over much of the space has no height worth showing yet
+const VAGUE_SPREAD = 0.2;
+
+function homeLabel(home, k) {
+  if (k === 0) return "Favourite spot";
+  const spreads = Object.values(home.uncertainty).map(Number);
+  const spread = spreads.reduce((a, b) => a + b, 0) / Math.max(1, spreads.length);
+  return spread > VAGUE_SPREAD ? "Another home, not pinned down yet" : `Another home, ${pct(home.height)} as appealing`;
+}
+
 async function renderTaste(box) {
   const w = S.work;
   const t = await api("GET", `/api/works/${w.id}/taste`);
@@ -941,7 +951,7 @@ async function renderTaste(box) {
     h("p", { class: "small muted", text: `${t.judgments} preferences in ${w.domain}, from all of ${w.creator}'s works there.` }),
     t.summary ? h("p", { id: "taste-summary", text: t.summary }) : null,
     homes.length ? h("ul", { id: "taste-homes" }, homes.map((home, k) => h("li", {},
-      h("b", { text: k === 0 ? "Favourite spot" : `Another home, ${pct(home.height)} as appealing` }), h("span", { class: "small", text: ` (surest features): ${tasteSpots(home)}` })))) : null,
+      h("b", { text: homeLabel(home, k) }), h("span", { class: "small", text: ` (surest features): ${tasteSpots(home)}` })))) : null,
     ideal ? h("p", { class: "small muted", text: `Width of the taste ${Number(ideal.width).toFixed(2)} (how far appeal reaches around a favourite).` }) : null,
     h("div", { class: "actions" }, exportLink, reset), sure);
 }
