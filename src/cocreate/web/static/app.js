@@ -928,7 +928,9 @@ function homeLabel(home, k) {
 async function renderTaste(box) {
   const w = S.work;
   const t = await api("GET", `/api/works/${w.id}/taste`);
+  if (box.dataset.exportUrl) URL.revokeObjectURL(box.dataset.exportUrl); // the previous render's
   const url = URL.createObjectURL(new Blob([JSON.stringify(t, null, 2)], { type: "application/json" }));
+  box.dataset.exportUrl = url;
   const exportLink = h("a", { class: "button", id: "taste-export", href: url, download: `taste-${w.creator}-${w.domain}.json` }, "Export (JSON)");
   const reset = h("button", { type: "button", id: "taste-reset", class: "ghost" }, "Reset…");
   const sure = h("div", { class: "confirm", id: "taste-confirm", hidden: true },
