@@ -94,6 +94,23 @@ def test_the_loop_from_the_terminal(db: str, tmp_path: Path) -> None:
     assert "ana in toy: 0 preferences learned" in cli(db, "taste", "ana", "toy")
 
 
+def test_taste_says_how_many_sets_left_the_favourite_out(db: str) -> None:
+    with cocreate.Studio(db, seed=3, pool_size=60) as st:
+        work = st.create_work("design", "ana", "a quiet poster")
+        for _ in range(6):
+            work.choose(work.propose(4)[0])  # the predicted pick, every round
+        curve = work.attunement()
+    assert curve["away"] >= 1, "two close picks in a row make the next set step away"
+    home = curve["with_favourite"]
+    shown = " ".join(cli(db, "taste", "ana", "design").split())  # as wrapped to the terminal
+    sets = "1 set" if curve["away"] == 1 else f"{curve['away']} sets"
+    assert (
+        f"{home['accuracy']:.0%} (chance {home['chance']:.0%}) when its favourite was shown"
+        in shown
+    )
+    assert f"{sets} left it out on purpose" in shown
+
+
 def test_errors_are_named_with_exit_code_2(db: str) -> None:
     out = cli(db, "new", "sculpture", "-i", "x", "-c", "ana", code=2)
     assert "unknown domain 'sculpture'" in out

@@ -21,6 +21,7 @@ from cocreate import (
     UnknownPartner,
 )
 from cocreate.partners import create as create_partner
+from cocreate.preferences import describe_attunement
 
 
 def new_work(studio: cocreate.Studio, **kw) -> cocreate.Work:
@@ -395,3 +396,18 @@ def test_a_set_that_steps_away_says_so_to_the_person(tmp_path) -> None:
         assert all(away not in a.reason for s in stepped for a in s[1:])
         again = st.work(work.id).artifact(stepped[0][0].id)
         assert again.reason == stepped[0][0].reason, "the reason is stored with the artifact"
+        # the attunement curve marks the rounds that stepped away, read back from the ledger
+        curve = st.work(work.id).attunement()
+        away_rounds = {s[0].round for s in stepped}
+        assert {r["round"] for r in curve["rounds"] if r["away"]} == away_rounds
+        assert curve["away"] == len(away_rounds)
+        home = [r for r in curve["rounds"] if not r["away"]]
+        assert curve["with_favourite"]["rounds"] == len(home) == 6 - len(away_rounds)
+        assert curve["with_favourite"]["accuracy"] == pytest.approx(
+            sum(r["hit"] for r in home) / len(home)
+        )
+        assert curve["with_favourite"]["chance"] == pytest.approx(1 / 3)
+        assert curve["accuracy"] == pytest.approx(sum(r["hit"] for r in curve["rounds"]) / 6)
+        line = describe_attunement(curve)
+        n_sets = "1 set" if len(away_rounds) == 1 else f"{len(away_rounds)} sets"
+        assert f"{n_sets} left it out on purpose" in line, line

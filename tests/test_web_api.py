@@ -659,6 +659,13 @@ def test_history_events_attunement(client: Client, studio: cocreate.Studio) -> N
     assert events[0]["kind"] == "work.created" and all(e["hash"] for e in events)
     att = ok(client.get(f"/api/works/{w['id']}/attunement"))
     assert len(att["rounds"]) == 1 and att["chance"] == pytest.approx(1 / 3)
+    # one round, with nothing to learn from yet: it held the favourite, so both counts agree
+    assert att["away"] == 0 and att["rounds"][0]["away"] is False
+    assert att["with_favourite"] == {
+        "rounds": 1,
+        "accuracy": att["accuracy"],
+        "chance": att["chance"],
+    }
     att2 = ok(client.get(f"/api/works/{w['id']}/attunement?scope=creator"))
     assert len(att2["rounds"]) == 1
     bad(client.get(f"/api/works/{w['id']}/attunement?scope=world"), 422)

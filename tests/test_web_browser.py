@@ -333,6 +333,43 @@ def test_design_journey(page: object, server: str) -> None:
     shot(page, "works")
 
 
+def test_the_curve_marks_sets_that_left_the_favourite_out(page: object, server: str) -> None:
+    """Rounds whose set stepped away from the favourite read apart on the Insight tab."""
+    import httpx
+
+    with httpx.Client(base_url=server, timeout=30) as api:
+        body = {"domain": "design", "creator": "ana", "intention": {"brief": "a quiet poster"}}
+        work = api.post("/api/works", json=body).json()
+        away = []
+        for _ in range(8):  # the person takes the predicted pick each round
+            r = api.post(f"/api/works/{work['id']}/proposals", json={"by": "ana", "n": 4})
+            shown = r.json()["artifacts"]
+            first = shown[0]
+            assert first["predicted"], "the predicted pick comes first"
+            if "away from your favourite" in first["reason"]:
+                away.append(first["round"])
+            judged = {"by": "ana", "kind": "choose", "artifact": first["id"]}
+            assert api.post(f"/api/works/{work['id']}/judgments", json=judged).status_code == 201
+        curve = api.get(f"/api/works/{work['id']}/attunement").json()
+    assert away, "two close picks in a row make the next set step away"
+    assert [r["round"] for r in curve["rounds"] if r["away"]] == away
+
+    page.goto(f"{server}#/work/{work['id']}/insight")
+    page.wait_for_selector("#tab-insight")
+    page.click("#tab-insight")
+    page.wait_for_selector("#insight svg.chart")
+    assert page.locator("#insight svg.chart > rect.away").count() == len(away)
+    assert page.locator("#insight svg.chart > circle").count() == 8 - len(away)
+    assert "set without your favourite" in page.locator("#insight svg.chart .legend").inner_html()
+    stat = page.locator("#insight-with-favourite").inner_text()
+    home = curve["with_favourite"]
+    assert f"{round(100 * home['accuracy'])}%" in stat and "favourite was shown" in stat
+    marked = page.locator("#insight table.data tbody tr", has_text="set without your favourite")
+    assert marked.count() == len(away)
+    shot(page, "insight-away")
+    assert_named(page)
+
+
 UNNAMED = """() => Array.from(document.querySelectorAll('button, input, select, textarea, a[href]'))
     .filter(el => el.offsetParent !== null || el.type === 'file')
     .filter(el => !(el.getAttribute('aria-label') || (el.labels && el.labels.length)

@@ -21,6 +21,7 @@ from rich.tree import Tree
 
 from .errors import CocreateError
 from .model import Artifact
+from .preferences import describe_attunement
 from .session import Studio, Work
 
 app = typer.Typer(
@@ -566,10 +567,8 @@ def _format_profile(profile: dict[str, Any]) -> str:
     if profile.get("summary"):
         lines.append(profile["summary"])
     curve = profile.get("attunement") or {}
-    if curve.get("accuracy") is not None:
-        lines.append(
-            f"attunement: foresaw {curve['accuracy']:.0%} of picks (chance {curve['chance']:.0%})"
-        )
+    if (line := describe_attunement(curve)) is not None:
+        lines.append(line)
     ideal = profile.get("ideal_point")
     if ideal:
         sure = sorted(ideal["uncertainty"], key=ideal["uncertainty"].get)[:5]

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from . import partners as partner_registry
 from .model import Artifact
+from .preferences import describe_attunement
 from .session import Studio, Work
 
 BRIEFS = {
@@ -98,10 +99,8 @@ def run_demo(
         curve = work.attunement()
         report = studio.verify()
         console.print(str(report))
-        if curve["accuracy"] is not None:
-            console.print(
-                f"attunement: foresaw {curve['accuracy']:.0%} of picks (chance {curve['chance']:.0%})"
-            )
+        if (line := describe_attunement(curve)) is not None:
+            console.print(line)
         console.print(f"results in [bold]{out_dir}[/]")
         return {
             "work": work.id,

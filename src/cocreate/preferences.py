@@ -83,7 +83,11 @@ def feedback_from_states(
 def attunement_curve(states: Iterable[WorkState]) -> dict[str, Any]:
     """Round by round: did the partner's predicted pick match the person's choice?
 
-    The running accuracy is compared with chance, 1/N for a round of N.
+    The running accuracy is compared with chance, 1/N for a round of N. A
+    round whose set left the favourite out on purpose (the strategy stepped
+    away) is counted like any other and marked ``away``; ``with_favourite``
+    gives the accuracy and chance over the other rounds alone, and ``away``
+    how many rounds stepped away.
     """
     rows: list[dict[str, Any]] = []
     for s in states:
@@ -105,6 +109,7 @@ def attunement_curve(states: Iterable[WorkState]) -> dict[str, Any]:
                     "predicted": predicted,
                     "chosen": j.artifact,
                     "hit": predicted == j.artifact,
+                    "away": bool(s.artifacts[predicted].get("away", False)),
                 }
             )
     rows.sort(key=lambda r: r["at"])
@@ -115,8 +120,30 @@ def attunement_curve(states: Iterable[WorkState]) -> dict[str, Any]:
         chance += 1 / r["n"]
         r["accuracy"] = hits / k
         r["chance"] = chance / k
+    home = [r for r in rows if not r["away"]]
     return {
         "rounds": rows,
         "accuracy": rows[-1]["accuracy"] if rows else None,
         "chance": rows[-1]["chance"] if rows else None,
+        "away": len(rows) - len(home),
+        "with_favourite": {
+            "rounds": len(home),
+            "accuracy": sum(r["hit"] for r in home) / len(home) if home else None,
+            "chance": sum(1 / r["n"] for r in home) / len(home) if home else None,
+        },
     }
+
+
+def describe_attunement(curve: dict[str, Any]) -> str | None:
+    """The attunement curve in one line a person reads (``None`` before any choice)."""
+    if curve.get("accuracy") is None:
+        return None
+    line = f"attunement: foresaw {curve['accuracy']:.0%} of picks (chance {curve['chance']:.0%})"
+    home = curve.get("with_favourite") or {}
+    if curve.get("away") and home.get("accuracy") is not None:
+        sets = "set" if curve["away"] == 1 else "sets"
+        line += (
+            f"; {home['accuracy']:.0%} (chance {home['chance']:.0%}) when its favourite was shown,"
+            f" {curve['away']} {sets} left it out on purpose"
+        )
+    return line

@@ -92,6 +92,7 @@ class Pick:
     reason: str
     score: float | None = None  # predicted appeal, if the strategy has a model
     predicted: bool = False  # the strategy's guess of what the person will choose
+    away: bool = False  # the set leaves the favourite out on purpose (a strategy's step away)
 
 
 class Strategy(ABC):

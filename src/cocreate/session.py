@@ -1069,7 +1069,11 @@ class Work:
                     reason=reason,
                     recipe=recipe.to_dict(),
                     round_no=round_no,
-                    extra={"predicted": bool(pick.predicted), "score": pick.score},
+                    extra={
+                        "predicted": bool(pick.predicted),
+                        "score": pick.score,
+                        **({"away": True} if pick.away else {}),
+                    },
                 )
             )
             _tick(progress, len(pool) + k + 1, total)

@@ -49,9 +49,10 @@ the favourite back; if the person keeps returning to it, the wait doubles
 (after 2K close picks, then 4K, ...), so a taste that is one spot pays little.
 A far pick over something close to the favourite ends the run; the pick from a
 set that stepped away neither counts nor ends it. The predicted pick of such a
-set says so in its reason; ``last_away_`` tells whether the latest round
-stepped away. By default the strategy steps away after two close picks outside
-the image domain (:data:`DOMAIN_STEP_AWAY`), where its taste model has two homes
+set says so in its reason, and every pick of it has ``away=True`` (the session
+stores it, and the attunement curve marks the round); ``last_away_`` tells
+whether the latest round stepped away. By default the strategy steps away after
+two close picks outside the image domain (:data:`DOMAIN_STEP_AWAY`), where its taste model has two homes
 (:data:`DEFAULT_MODEL`): the benchmark's multimodal tasks need both.
 
 Before the first judgment there is nothing to learn from: the picks are spread
@@ -308,7 +309,7 @@ class AttunedStrategy(Strategy):
         picks = self._choose(
             model, X[keep], n, s, seen, context.rng, away=True, predicted=(mean[keep], std[keep])
         )
-        return [replace(p, index=int(keep[p.index])) for p in picks]
+        return [replace(p, index=int(keep[p.index]), away=True) for p in picks]
 
     def _away_from_favourite(
         self, X: np.ndarray, mean: np.ndarray, n: int, feedback: Feedback, work_id: str

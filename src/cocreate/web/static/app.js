@@ -875,10 +875,21 @@ function chart(rows) {
   svg.append(s("text", { x: W / 2, y: H - 6, "text-anchor": "middle", class: "axis" }, "choices, in order"));
   svg.append(s("path", { d: path("chance"), class: "chance" }), s("path", { d: path("accuracy"), class: "accuracy" }));
   const single = n === 2 && rows[0] === rows[1];
-  (single ? rows.slice(1) : rows).forEach((r, i) => svg.append(s("circle", { cx: x(single ? 1 : i), cy: y(r.accuracy), r: 4, class: r.hit ? "hit" : "miss" }, s("title", {}, `round ${r.round}: ${r.hit ? "foreseen" : "not foreseen"} (of ${r.n})`))));
-  svg.append(s("g", { class: "legend" },
+  const mark = (r, cx) => {
+    const title = s("title", {}, `round ${r.round}: ${r.hit ? "foreseen" : "not foreseen"} (of ${r.n})${r.away ? "; this set left your favourite out on purpose" : ""}`);
+    // a round that stepped away: a square, so it reads apart from the rounds that held the favourite
+    return r.away
+      ? s("rect", { x: cx - 4.5, y: y(r.accuracy) - 4.5, width: 9, height: 9, class: `away ${r.hit ? "hit" : "miss"}` }, title)
+      : s("circle", { cx, cy: y(r.accuracy), r: 4, class: r.hit ? "hit" : "miss" }, title);
+  };
+  (single ? rows.slice(1) : rows).forEach((r, i) => svg.append(mark(r, x(single ? 1 : i))));
+  const legend = s("g", { class: "legend" },
     s("line", { x1: W - 190, x2: W - 170, y1: 16, y2: 16, class: "accuracy" }), s("text", { x: W - 164, y: 20, class: "axis" }, "running accuracy"),
-    s("line", { x1: W - 190, x2: W - 170, y1: 34, y2: 34, class: "chance" }), s("text", { x: W - 164, y: 38, class: "axis" }, "chance (1/N)")));
+    s("line", { x1: W - 190, x2: W - 170, y1: 34, y2: 34, class: "chance" }), s("text", { x: W - 164, y: 38, class: "axis" }, "chance (1/N)"));
+  if (rows.some((r) => r.away)) {
+    legend.append(s("rect", { x: W - 184.5, y: 47.5, width: 9, height: 9, class: "away miss" }), s("text", { x: W - 164, y: 56, class: "axis" }, "set without your favourite"));
+  }
+  svg.append(legend);
   return svg;
 }
 
@@ -897,10 +908,14 @@ async function renderInsight(body) {
       h("div", { class: "stats" },
         h("div", { class: "stat" }, h("b", { text: pct(d.accuracy) }), h("span", { text: "foreseen" })),
         h("div", { class: "stat" }, h("b", { text: pct(d.chance) }), h("span", { text: "by chance" })),
-        h("div", { class: "stat" }, h("b", { text: d.rounds.length }), h("span", { text: "choices" }))),
+        h("div", { class: "stat" }, h("b", { text: d.rounds.length }), h("span", { text: "choices" })),
+        d.away && d.with_favourite.accuracy !== null
+          ? h("div", { class: "stat", id: "insight-with-favourite", title: `${plural(d.away, "set")} left the favourite out on purpose, to learn what else you like; chance there: ${pct(d.with_favourite.chance)}` },
+            h("b", { text: pct(d.with_favourite.accuracy) }), h("span", { text: "foreseen when its favourite was shown" }))
+          : null),
       h("div", { class: "card" }, chart(d.rounds)),
       h("table", { class: "data" }, h("thead", {}, h("tr", {}, ["round", "shown", "foreseen", "accuracy", "chance"].map((c) => h("th", { text: c })))),
-        h("tbody", {}, d.rounds.map((r) => h("tr", {}, h("td", { text: r.round }), h("td", { text: r.n }), h("td", { text: r.hit ? "yes" : "no" }), h("td", { text: pct(r.accuracy) }), h("td", { text: pct(r.chance) }))))));
+        h("tbody", {}, d.rounds.map((r) => h("tr", {}, h("td", { text: r.round }), h("td", { text: r.n }), h("td", { text: (r.hit ? "yes" : "no") + (r.away ? " (set without your favourite)" : "") }), h("td", { text: pct(r.accuracy) }), h("td", { text: pct(r.chance) }))))));
   };
   scope.addEventListener("change", () => load().catch(fail));
   const taste = h("section", { class: "card", id: "taste" });
