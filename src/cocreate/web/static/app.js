@@ -883,11 +883,12 @@ function chart(rows) {
       : s("circle", { cx, cy: y(r.accuracy), r: 4, class: r.hit ? "hit" : "miss" }, title);
   };
   (single ? rows.slice(1) : rows).forEach((r, i) => svg.append(mark(r, x(single ? 1 : i))));
+  // the legend: one row above the plot, so that it never covers the line at 100%
   const legend = s("g", { class: "legend" },
-    s("line", { x1: W - 190, x2: W - 170, y1: 16, y2: 16, class: "accuracy" }), s("text", { x: W - 164, y: 20, class: "axis" }, "running accuracy"),
-    s("line", { x1: W - 190, x2: W - 170, y1: 34, y2: 34, class: "chance" }), s("text", { x: W - 164, y: 38, class: "axis" }, "chance (1/N)"));
+    s("line", { x1: P, x2: P + 20, y1: 16, y2: 16, class: "accuracy" }), s("text", { x: P + 26, y: 20, class: "axis" }, "running accuracy"),
+    s("line", { x1: P + 150, x2: P + 170, y1: 16, y2: 16, class: "chance" }), s("text", { x: P + 176, y: 20, class: "axis" }, "chance (1/N)"));
   if (rows.some((r) => r.away)) {
-    legend.append(s("rect", { x: W - 184.5, y: 47.5, width: 9, height: 9, class: "away miss" }), s("text", { x: W - 164, y: 56, class: "axis" }, "set without your favourite"));
+    legend.append(s("rect", { x: P + 285.5, y: 11.5, width: 9, height: 9, class: "away miss" }), s("text", { x: P + 302, y: 20, class: "axis" }, "set without your favourite"));
   }
   svg.append(legend);
   return svg;
