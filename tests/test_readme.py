@@ -34,3 +34,30 @@ def test_the_api_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert len(work.history()) >= 9 + 9 + 9 + 4 + 5 + 1 + 2
     assert (tmp_path / "my.db").exists()
     studio.close()
+
+
+def test_the_parametric_partner_example_runs() -> None:
+    """The README's own design space: SVGs read back by a parser, and an edit that set a parameter."""
+    import xml.etree.ElementTree as ET
+
+    from cocreate.partners.registry import unregister
+
+    block = next(b for b in python_blocks() if "parametric_partner(" in b)
+    namespace: dict = {}
+    try:
+        exec(compile(block, str(README), "exec"), namespace)
+        work, studio = namespace["work"], namespace["studio"]
+        mine = namespace["mine"]
+        shown = [a for a in work.artifacts() if a.id != mine.id]
+        assert len(shown) == 5 * 4 and all(a.partner == "stripes" for a in shown)
+        for a in shown:
+            root = ET.fromstring(a.content)
+            assert root.tag == "{http://www.w3.org/2000/svg}svg" and a.media_type == "image/svg+xml"
+        assert mine.recipe.genome["params"]["stripes"] == 5 and mine.origin == "human"
+        assert len(ET.fromstring(mine.content).findall("{http://www.w3.org/2000/svg}rect")) == 1 + 5
+        ideal = studio.taste("me", "pattern")["ideal_point"]["ideal"]
+        assert set(ideal) == {"hue", "stripes", "ground=paper", "ground=ink"}
+        assert studio.verify().ok
+        studio.close()
+    finally:
+        unregister("stripes")
