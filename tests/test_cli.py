@@ -100,10 +100,10 @@ def test_taste_says_how_many_sets_left_the_favourite_out(db: str) -> None:
         for _ in range(6):
             work.choose(work.propose(4)[0])  # the predicted pick, every round
         curve = work.attunement()
-    assert curve["away"] >= 1, "two close picks in a row make the next set step away"
+    assert curve["away_rounds"] >= 1, "two close picks in a row make the next set step away"
     home = curve["with_favourite"]
     shown = " ".join(cli(db, "taste", "ana", "design").split())  # as wrapped to the terminal
-    sets = "1 set" if curve["away"] == 1 else f"{curve['away']} sets"
+    sets = "1 set" if curve["away_rounds"] == 1 else f"{curve['away_rounds']} sets"
     assert (
         f"{home['accuracy']:.0%} (chance {home['chance']:.0%}) when its favourite was shown"
         in shown

@@ -400,7 +400,7 @@ def test_a_set_that_steps_away_says_so_to_the_person(tmp_path) -> None:
         curve = st.work(work.id).attunement()
         away_rounds = {s[0].round for s in stepped}
         assert {r["round"] for r in curve["rounds"] if r["away"]} == away_rounds
-        assert curve["away"] == len(away_rounds)
+        assert curve["away_rounds"] == len(away_rounds)
         home = [r for r in curve["rounds"] if not r["away"]]
         assert curve["with_favourite"]["rounds"] == len(home) == 6 - len(away_rounds)
         assert curve["with_favourite"]["accuracy"] == pytest.approx(

@@ -660,7 +660,7 @@ def test_history_events_attunement(client: Client, studio: cocreate.Studio) -> N
     att = ok(client.get(f"/api/works/{w['id']}/attunement"))
     assert len(att["rounds"]) == 1 and att["chance"] == pytest.approx(1 / 3)
     # one round, with nothing to learn from yet: it held the favourite, so both counts agree
-    assert att["away"] == 0 and att["rounds"][0]["away"] is False
+    assert att["away_rounds"] == 0 and att["rounds"][0]["away"] is False
     assert att["with_favourite"] == {
         "rounds": 1,
         "accuracy": att["accuracy"],

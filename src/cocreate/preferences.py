@@ -86,8 +86,8 @@ def attunement_curve(states: Iterable[WorkState]) -> dict[str, Any]:
     The running accuracy is compared with chance, 1/N for a round of N. A
     round whose set left the favourite out on purpose (the strategy stepped
     away) is counted like any other and marked ``away``; ``with_favourite``
-    gives the accuracy and chance over the other rounds alone, and ``away``
-    how many rounds stepped away.
+    gives the accuracy and chance over the other rounds alone, and
+    ``away_rounds`` how many rounds stepped away.
     """
     rows: list[dict[str, Any]] = []
     for s in states:
@@ -125,7 +125,7 @@ def attunement_curve(states: Iterable[WorkState]) -> dict[str, Any]:
         "rounds": rows,
         "accuracy": rows[-1]["accuracy"] if rows else None,
         "chance": rows[-1]["chance"] if rows else None,
-        "away": len(rows) - len(home),
+        "away_rounds": len(rows) - len(home),
         "with_favourite": {
             "rounds": len(home),
             "accuracy": sum(r["hit"] for r in home) / len(home) if home else None,
@@ -140,10 +140,10 @@ def describe_attunement(curve: dict[str, Any]) -> str | None:
         return None
     line = f"attunement: foresaw {curve['accuracy']:.0%} of picks (chance {curve['chance']:.0%})"
     home = curve.get("with_favourite") or {}
-    if curve.get("away") and home.get("accuracy") is not None:
-        sets = "set" if curve["away"] == 1 else "sets"
+    if curve.get("away_rounds") and home.get("accuracy") is not None:
+        sets = "set" if curve["away_rounds"] == 1 else "sets"
         line += (
             f"; {home['accuracy']:.0%} (chance {home['chance']:.0%}) when its favourite was shown,"
-            f" {curve['away']} {sets} left it out on purpose"
+            f" {curve['away_rounds']} {sets} left it out on purpose"
         )
     return line

@@ -910,8 +910,8 @@ async function renderInsight(body) {
         h("div", { class: "stat" }, h("b", { text: pct(d.accuracy) }), h("span", { text: "foreseen" })),
         h("div", { class: "stat" }, h("b", { text: pct(d.chance) }), h("span", { text: "by chance" })),
         h("div", { class: "stat" }, h("b", { text: d.rounds.length }), h("span", { text: "choices" })),
-        d.away && d.with_favourite.accuracy !== null
-          ? h("div", { class: "stat", id: "insight-with-favourite", title: `${plural(d.away, "set")} left the favourite out on purpose, to learn what else you like; chance there: ${pct(d.with_favourite.chance)}` },
+        d.away_rounds && d.with_favourite.accuracy !== null
+          ? h("div", { class: "stat", id: "insight-with-favourite", title: `${plural(d.away_rounds, "set")} left the favourite out on purpose, to learn what else you like; chance there: ${pct(d.with_favourite.chance)}` },
             h("b", { text: pct(d.with_favourite.accuracy) }), h("span", { text: "foreseen when its favourite was shown" }))
           : null),
       h("div", { class: "card" }, chart(d.rounds)),
