@@ -1,0 +1,45 @@
+"""The attunement benchmark's runner (bench/attunement/run.py): its options and the goal table."""
+
+from __future__ import annotations
+
+import pytest
+
+run = pytest.importorskip("bench.attunement.run", reason="run from the repository root")
+
+
+def _episode(method: str, seed: int, to90: int | None, budget: int) -> dict:
+    return {
+        "method": method,
+        "task": "narrow-16d",
+        "shape": "narrow",
+        "dim": 16,
+        "n": 9,
+        "taste_seed": seed,
+        "method_seed": 0,
+        "rounds": budget,
+        "rounds_budget": budget,
+        "to90": to90,
+        "crash": None,
+    }
+
+
+def test_rounds_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        run.main(["--rounds", "0", "--no-write", "--no-timing"])
+    assert exc.value.code == 2
+    assert "--rounds must be at least 1, not 0" in capsys.readouterr().err
+
+
+def test_a_run_keeps_to_its_rounds() -> None:
+    ep = run.run_episode(("evolution", "smooth", 4, 4, 0, 0, 7, 0))
+    assert ep.crash is None and ep.rounds == 7 and len(ep.curve) == 7
+    assert ep.curve == sorted(ep.curve), "the best shown so far never falls"
+
+
+def test_the_goal_table_counts_a_longer_budget() -> None:
+    episodes = [_episode("evolution", s, None, 100) for s in range(3)]
+    episodes += [_episode("attuned-s0", s, 60 + s, 100) for s in range(3)]
+    text = "\n".join(run.goal_section(episodes, ["--rounds", "100"], 60.0, 2, "r.json"))
+    assert "(not reached in 100 = 101)" in text
+    row = next(line for line in text.splitlines() if line.startswith("| narrow-16d | 9 |"))
+    assert ">100" in row and "61" in row, row
