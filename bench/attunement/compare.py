@@ -9,7 +9,7 @@ the goal run's episodes as if side by side. Methods with a wall-clock cap
 with the machine's load, which the table says.
 
 Prints Markdown: per task and N, each method's rounds to 90% (median [IQR]),
-runs that reached it, the best utility shown by round 50 and the utility of
+runs that reached it, the best utility shown by the run's last round and the utility of
 what it recommends (medians); then each method against each reference, on the
 runs both have: ratio of medians and fewer / same / more rounds.
 """
@@ -50,7 +50,7 @@ def tables(runs: dict[str, dict[Key, dict]], methods: list[str], refs: list[str]
     cells = sorted({k[:2] for m in methods + refs for k in runs.get(m, {})}, key=_order)
     lines = [
         "| task | N | method | runs | rounds to 90% median [IQR] | reached 90% | "
-        "best shown by round 50 | recommended |",
+        "best shown by the last round | recommended |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for task, n in cells:
