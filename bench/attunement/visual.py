@@ -2,6 +2,8 @@
 
     python -m bench.attunement.visual            # about 5 minutes on 2 cores
     python -m bench.attunement.visual --seeds 2  # quicker
+    python -m bench.attunement.visual --seeds 20 --method-seeds 3 --rounds 50 \
+        --methods random,evolution,attuned       # the protocol: 20 creators x 3 seeds
 
 A simulated creator likes one colour and a degree of mirror symmetry. Its
 utility is computed from the rendered pixels with its own code (plain HSV
@@ -49,14 +51,27 @@ PARTNER = CPPNPartner()
 INTENT = Intention("an emblem")
 
 
-class PixelCreator:
-    """Likes a hue (with enough saturation) and a degree of left-right symmetry."""
+def _rng(*key: int, ms: int = 0) -> np.random.Generator:
+    """The random stream named by ``key`` for method seed ``ms``.
 
-    def __init__(self, seed: int) -> None:
+    Method seed 0 is the stream of the runs made before there were method
+    seeds, so their results reproduce.
+    """
+    return np.random.default_rng([*key, ms] if ms else list(key))
+
+
+class PixelCreator:
+    """Likes a hue (with enough saturation) and a degree of left-right symmetry.
+
+    The taste is the creator's (``seed``); the stream of choices is the run's
+    (``seed`` and the method seed ``ms``).
+    """
+
+    def __init__(self, seed: int, ms: int = 0) -> None:
         rng = np.random.default_rng([4242, seed])
         self.hue = float(rng.uniform(0, 1))
         self.symmetry = float(rng.choice([0.0, 1.0]))
-        self.rng = np.random.default_rng([4243, seed])
+        self.rng = _rng(4243, seed, ms=ms)
 
     def utility(self, genome: dict) -> float:
         rgb = pixels(genome, SIZE).astype(float) / 255.0
@@ -76,8 +91,8 @@ class PixelCreator:
         return int(self.rng.choice(len(u), p=p / p.sum())), list(u)
 
 
-def run_random(creator: PixelCreator, n: int, rounds: int, seed: int) -> list[float]:
-    rng = np.random.default_rng([seed, 1])
+def run_random(creator: PixelCreator, n: int, rounds: int, seed: int, ms: int = 0) -> list[float]:
+    rng = _rng(seed, 1, ms=ms)
     curve, best = [], 0.0
     for _ in range(rounds):
         shown = [PARTNER.fresh(rng, INTENT) for _ in range(n)]
@@ -87,8 +102,10 @@ def run_random(creator: PixelCreator, n: int, rounds: int, seed: int) -> list[fl
     return curve
 
 
-def run_evolution(creator: PixelCreator, n: int, rounds: int, seed: int) -> list[float]:
-    rng = np.random.default_rng([seed, 2])
+def run_evolution(
+    creator: PixelCreator, n: int, rounds: int, seed: int, ms: int = 0
+) -> list[float]:
+    rng = _rng(seed, 2, ms=ms)
     curve, best, parent = [], 0.0, None
     for _ in range(rounds):
         if parent is None:
@@ -112,8 +129,9 @@ def run_attuned(
     pool_size: int,
     surprise: float = 0.3,
     make: Callable[[], AttunedStrategy] = AttunedStrategy,
+    ms: int = 0,
 ) -> tuple[list[float], list[float]]:
-    rng = np.random.default_rng([seed, 3])
+    rng = _rng(seed, 3, ms=ms)
     strategy = make()
     fb = Feedback(work_id="bench", domain="image")
     genomes: dict[str, dict] = {}
@@ -156,7 +174,7 @@ def run_attuned(
             surprise,
             fb,
             np.stack(seen) if seen else np.empty((0, 0)),
-            np.random.default_rng([seed, r]),
+            _rng(seed, r, ms=ms),
         )
         t0 = time.perf_counter()
         chosen = strategy.select(pool, ctx)
@@ -189,20 +207,23 @@ METHODS = ("random", "evolution", *STRATEGIES)
 
 
 def episode(job: tuple) -> dict:
-    method, n, seed, rounds, pool_size = job
-    creator = PixelCreator(seed)
+    method, n, seed, ms, rounds, pool_size = job
+    creator = PixelCreator(seed, ms)
     t0 = time.perf_counter()
     compute: list[float] = []
     if method == "random":
-        curve = run_random(creator, n, rounds, seed)
+        curve = run_random(creator, n, rounds, seed, ms)
     elif method == "evolution":
-        curve = run_evolution(creator, n, rounds, seed)
+        curve = run_evolution(creator, n, rounds, seed, ms)
     else:
-        curve, compute = run_attuned(creator, n, rounds, seed, pool_size, make=STRATEGIES[method])
+        curve, compute = run_attuned(
+            creator, n, rounds, seed, pool_size, make=STRATEGIES[method], ms=ms
+        )
     return {
         "method": method,
         "n": n,
         "seed": seed,
+        "method_seed": ms,
         "curve": curve,
         "compute": compute,
         "seconds": time.perf_counter() - t0,
@@ -211,7 +232,13 @@ def episode(job: tuple) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seeds", type=int, default=6)
+    parser.add_argument("--seeds", type=int, default=6, help="simulated creators (tastes)")
+    parser.add_argument(
+        "--method-seeds",
+        type=int,
+        default=1,
+        help="runs per creator, each with its own streams of choices and proposals (default: 1)",
+    )
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--pool", type=int, default=96)
     parser.add_argument("--workers", type=int, default=2)
@@ -228,10 +255,16 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(
             f"unknown methods: {', '.join(unknown)}" if unknown else "'attuned' must be among them"
         )
+    for name in ("seeds", "method_seeds", "rounds", "pool"):
+        if getattr(args, name) < 1:
+            parser.error(
+                f"--{name.replace('_', '-')} must be at least 1, not {getattr(args, name)}"
+            )
     jobs = [
-        (m, n, s, args.rounds, args.pool)
+        (m, n, s, ms, args.rounds, args.pool)
         for n in (4, 9)
         for s in range(args.seeds)
+        for ms in range(args.method_seeds)
         for m in methods
     ]
     t0 = time.time()
@@ -240,11 +273,14 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         "## Attunement on the visual partner (task b)",
         "",
-        f"Command: `python -m bench.attunement.visual --seeds {args.seeds} --rounds {args.rounds} "
+        f"Command: `python -m bench.attunement.visual --seeds {args.seeds} "
+        + (f"--method-seeds {args.method_seeds} " if args.method_seeds > 1 else "")
+        + f"--rounds {args.rounds} "
         f"--pool {args.pool} --methods {','.join(methods)}` ({time.time() - t0:.0f} s on "
         f"{args.workers} workers). The hidden "
         "taste reads rendered pixels (a hue and a degree of mirror symmetry) with its own code; "
-        "90% is of the best utility any method reached for that creator. 'attuned' is "
+        "90% is of the best utility any method reached for that creator (in any of its runs). "
+        "'attuned' is "
         "`AttunedStrategy` with its default taste model for images (the Bradley–Terry model) at "
         "surprise 0.3, 'attuned-ip' the same with the ideal-point model (the default elsewhere), "
         "'attuned-pool' with both pooled (`PooledTasteModel`), 'attuned-away' the default "
@@ -273,16 +309,28 @@ def main(argv: list[str] | None = None) -> None:
             lines.append(
                 f"| {n} | {m} | {med:.1f} ({q1:.0f}–{q3:.0f}) | {reached}/{len(runs)} | {best:.3f} |"
             )
-    lines += ["", "Paired by creator (rounds to 90%; fewer / equal / more for 'attuned'):", ""]
+    lines += [
+        "",
+        "Paired by run (creator and method seed; rounds to 90%; fewer / equal / more for "
+        "'attuned'), and the ratio of medians (the other's over attuned's):",
+        "",
+    ]
     for n in (4, 9):
         for other in (m for m in methods if m not in ("attuned", "random")):
             a, o = (
-                {r["seed"]: rounds_to(r, n) for r in results if r["n"] == n and r["method"] == m}
+                {
+                    (r["seed"], r["method_seed"]): rounds_to(r, n)
+                    for r in results
+                    if r["n"] == n and r["method"] == m
+                }
                 for m in ("attuned", other)
             )
             f = sum(a[k] < o[k] for k in a)
             e = sum(a[k] == o[k] for k in a)
-            lines.append(f"- N = {n}, attuned vs {other}: {f} / {e} / {len(a) - f - e}")
+            ratio = float(np.median(list(o.values())) / np.median(list(a.values())))
+            lines.append(
+                f"- N = {n}, attuned vs {other}: {f} / {e} / {len(a) - f - e}; {ratio:.2f}×"
+            )
     for m in methods:
         comp = [c for r in results if r["method"] == m for c in r["compute"]]
         if comp:
