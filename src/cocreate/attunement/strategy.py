@@ -52,8 +52,9 @@ set that stepped away neither counts nor ends it. The predicted pick of such a
 set says so in its reason, and every pick of it has ``away=True`` (the session
 stores it, and the attunement curve marks the round); ``last_away_`` tells
 whether the latest round stepped away. By default the strategy steps away after
-two close picks outside the image domain (:data:`DOMAIN_STEP_AWAY`), where its taste model has two homes
-(:data:`DEFAULT_MODEL`): the benchmark's multimodal tasks need both.
+two close picks outside the image domain (:data:`DOMAIN_STEP_AWAY`), where its
+taste model has two homes (:data:`DEFAULT_MODEL`): the benchmark's multimodal
+tasks need both.
 
 Before the first judgment there is nothing to learn from: the picks are spread
 out (farthest-first) so that the first choice teaches the most.
