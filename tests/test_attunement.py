@@ -14,6 +14,7 @@ from cocreate.attunement import (
     PreferenceData,
     TasteProfile,
     fit_from_feedback,
+    held_out,
     preference_data,
     taste_profile,
 )
@@ -198,16 +199,56 @@ def test_profile_names_the_features_that_matter() -> None:
     prof = taste_profile(fb, NAMES, creator="ana", domain="design")
     assert isinstance(prof, TasteProfile)
     assert prof.n_judgments == len(fb) and prof.n_works == 1
-    assert 0 < prof.confidence < 1 and prof.accuracy > 0.7
+    assert prof.accuracy > 0.7
+    test = prof.held_out
+    assert test.choices == 60 and test.chance == pytest.approx(0.25)
+    assert test.above_chance and test.accuracy > 0.6, "a consistent taste is foreseen"
+    assert prof.confidence == pytest.approx((test.accuracy - 0.25) / 0.75)
     top = {f.name: f for f in prof.top_features[:3]}
     assert "f0" in top and top["f0"].weight > 0 and top["f0"].sure
     assert "f1" in top and top["f1"].weight < 0
     exported = json.loads(json.dumps(prof.to_dict()))
     assert exported["format"] == "cocreate-taste/1" and exported["creator"] == "ana"
-    assert "confidence" in prof.summary()
+    assert f"foresees {test.accuracy:.0%} of your picks (chance 25%)" in prof.summary()
+    assert "seems to like more f0" in prof.summary()
+    assert exported["held_out"]["choices"] == 60
     empty = taste_profile(Feedback(work_id="w"), NAMES)
     assert empty.n_judgments == 0 and empty.confidence == 0.0
     assert fit_from_feedback(fb).is_fitted
+
+
+def test_profile_of_random_clicks_claims_no_taste() -> None:
+    # a model fitted to random clicks orders most of them right; held out, it foresees chance
+    fb, _ = _simulate(lambda X: np.zeros(len(X)), rounds=60, n=4, seed=5)
+    prof = taste_profile(fb, NAMES)
+    assert prof.accuracy > 0.8, "in-sample, random clicks look learned"
+    assert prof.held_out.choices == 60 and not prof.held_out.above_chance
+    assert prof.held_out.accuracy < 0.4 and prof.confidence < 0.2
+    assert "no taste it can tell from chance yet" in prof.summary()
+    assert "seems to like" not in prof.summary()
+
+
+def test_held_out_counts_choices_of_every_kind_and_needs_enough() -> None:
+    fb, _ = _simulate(linear_u, rounds=3, n=4, seed=4)
+    few = held_out(BayesianTasteModel(), fb)
+    assert few.choices == 3 and not few.tested and np.isnan(few.accuracy)
+    assert few.skill == 0.0 and "too few choices" in taste_profile(fb, NAMES).summary()
+    # pairwise judgments are choices of one of two; a skip (weight 0) is none
+    rng = np.random.default_rng(0)
+    for k in range(6):
+        a, b = f"p{k}a", f"p{k}b"
+        fb.features[a], fb.features[b] = rng.uniform(size=D), rng.uniform(size=D)
+        hi, lo = (
+            (a, b)
+            if linear_u(fb.features[a][None])[0] > linear_u(fb.features[b][None])[0]
+            else (b, a)
+        )
+        fb.comparisons.append(Comparison(hi, lo, 1.0, "w", "pairwise"))
+    fb.comparisons.append(Comparison("p0a", "p0b", 0.0, "w", "skip"))
+    test = held_out(BayesianTasteModel(), fb)
+    assert test.choices == 9 and test.tested
+    assert test.chance == pytest.approx((3 * 0.25 + 6 * 0.5) / 9)
+    assert held_out(BayesianTasteModel(), fb, max_choices=4).choices == 4
 
 
 def test_model_reset_and_params() -> None:

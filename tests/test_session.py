@@ -274,6 +274,9 @@ def test_creators_and_taste_profile(memory_studio: cocreate.Studio) -> None:
     assert taste["comparisons"] == 9 and taste["ratings"] == 3
     assert taste["model"]["format"] == "cocreate-taste/1" and taste["model"]["n_judgments"] == 12
     assert "judgments" in taste["summary"]
+    held = taste["model"]["held_out"]  # three choices: too few to test the model on
+    assert held == {"choices": 3, "accuracy": None, "chance": 0.25}
+    assert "too few choices yet" in taste["summary"]
     ideal = taste["ideal_point"]  # where the proposing model thinks the favourite spot is
     names = create_partner("toy").feature_names
     assert list(ideal["ideal"]) == list(names) and ideal["n_judgments"] == 12

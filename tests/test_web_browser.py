@@ -201,6 +201,8 @@ def insight(page: object, name: str, reset: bool = False) -> None:
     page.wait_for_selector("#taste #taste-homes li")
     assert "Favourite spot" in page.locator("#taste-homes").inner_text()
     assert " ± " in page.locator("#taste-homes").inner_text()
+    said = page.locator("#taste-summary").inner_text()
+    assert "too few choices yet" in said or "picks (chance" in said, said
     shot(page, f"insight-{name}")
     assert_named(page)
     with page.expect_download() as info:

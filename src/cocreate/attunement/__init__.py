@@ -11,12 +11,20 @@
 * :class:`AttunedStrategy` — a :class:`~cocreate.proposing.Strategy` that picks
   the N to show from a pool, balancing appeal, doubt, novelty, variety and the
   surprise dial, with a truthful reason for each pick;
-* :class:`TasteProfile` — what the model learned, for people and for export.
+* :class:`TasteProfile` — what the model learned, for people and for export, and
+  :func:`held_out`, how often it foresees choices it was not fitted on.
 """
 
 from .ideal import IdealPointTasteModel, ideal_point
 from .pooled import PooledTasteModel
-from .profile import FeatureWeight, TasteProfile, fit_from_feedback, taste_profile
+from .profile import (
+    FeatureWeight,
+    HeldOut,
+    TasteProfile,
+    fit_from_feedback,
+    held_out,
+    taste_profile,
+)
 from .strategy import AttunedStrategy
 from .taste import BayesianTasteModel, PreferenceData, TasteModel, preference_data
 
@@ -24,12 +32,14 @@ __all__ = [
     "AttunedStrategy",
     "BayesianTasteModel",
     "FeatureWeight",
+    "HeldOut",
     "IdealPointTasteModel",
     "PooledTasteModel",
     "PreferenceData",
     "TasteModel",
     "TasteProfile",
     "fit_from_feedback",
+    "held_out",
     "ideal_point",
     "preference_data",
     "taste_profile",

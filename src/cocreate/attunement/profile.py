@@ -1,4 +1,4 @@
-"""A creator's taste, summarised for people: what the model learned and how sure it is.
+"""A creator's taste, summarised for people: what the model learned and how well it knows it.
 
 :func:`fit_from_feedback` fits a taste model to a creator's feedback in a
 domain; :meth:`TasteProfile.from_model` (or :func:`taste_profile`) turns it
@@ -6,20 +6,37 @@ into a :class:`TasteProfile` that can be shown, compared and exported
 (``to_dict`` is JSON-serialisable). Resetting a taste is the session's
 business (a ``taste.reset`` event makes later feedback start empty); the
 model itself can be emptied with ``model.reset()``.
+
+How well the model knows a taste is measured on choices it was not fitted on
+(:func:`held_out`): a model fitted to a few dozen judgments orders nearly all
+of them right even when they were random clicks, and its posterior narrows
+with the number of judgments whether or not they agree, so neither tells a
+person whether their taste was learned.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from ..proposing import Feedback
-from .taste import BayesianTasteModel, TasteModel, preference_data
+from ..proposing import Comparison, Feedback
+from .taste import BayesianTasteModel, TasteModel, clone_model, preference_data
 
-__all__ = ["FeatureWeight", "TasteProfile", "fit_from_feedback", "taste_profile"]
+__all__ = [
+    "FeatureWeight",
+    "HeldOut",
+    "TasteProfile",
+    "fit_from_feedback",
+    "held_out",
+    "taste_profile",
+]
+
+#: fewer choices than this are too few to test a model on
+MIN_HELD_OUT = 5
 
 
 @dataclass(frozen=True)
@@ -40,13 +57,119 @@ class FeatureWeight:
 
 
 @dataclass(frozen=True)
+class HeldOut:
+    """How often the model foresees a choice it was not fitted on (see :func:`held_out`)."""
+
+    choices: int  # the choices it was tested on
+    accuracy: float  # share whose pick it ranked first (ties share the credit); NaN: too few
+    chance: float  # the share a blind guess foresees: the mean of 1 / (options of the choice)
+
+    @property
+    def tested(self) -> bool:
+        return self.choices >= MIN_HELD_OUT and np.isfinite(self.accuracy)
+
+    @property
+    def above_chance(self) -> bool:
+        """Tested, and foreseen more often than chance by a one-sided 95% margin."""
+        if not self.tested:
+            return False
+        margin = 1.645 * math.sqrt(self.chance * (1.0 - self.chance) / self.choices)
+        return self.accuracy > self.chance + margin
+
+    @property
+    def skill(self) -> float:
+        """0 at chance (or untested), 1 when every held-out pick is foreseen."""
+        if not self.tested or self.chance >= 1:
+            return 0.0
+        return float(np.clip((self.accuracy - self.chance) / (1.0 - self.chance), 0.0, 1.0))
+
+    def to_dict(self) -> dict[str, Any]:
+        acc = round(float(self.accuracy), 4) if np.isfinite(self.accuracy) else None
+        chance = round(float(self.chance), 4) if np.isfinite(self.chance) else None
+        return {"choices": self.choices, "accuracy": acc, "chance": chance}
+
+
+def _choices(feedback: Feedback, d: int) -> list[list[Comparison]]:
+    """The judgments as choices: one pick over the rest of a round, or one comparison."""
+    feats = feedback.features
+
+    def usable(a: str) -> bool:
+        return a in feats and np.size(feats[a]) == d and bool(np.all(np.isfinite(feats[a])))
+
+    out: list[list[Comparison]] = []
+    for c in feedback.comparisons:
+        if c.weight <= 0 or c.winner == c.loser or not (usable(c.winner) and usable(c.loser)):
+            continue
+        prev = out[-1][-1] if out else None
+        if (
+            prev is not None
+            and c.source == prev.source == "choose"
+            and c.winner == prev.winner
+            and c.work_id == prev.work_id
+        ):
+            out[-1].append(c)
+        else:
+            out.append([c])
+    return out
+
+
+def held_out(
+    model: TasteModel,
+    feedback: Feedback,
+    *,
+    folds: int = 5,
+    max_choices: int = 300,
+    current_work_id: str | None = None,
+) -> HeldOut:
+    """Cross-validate ``model`` (unfitted copies of it) on the choices in ``feedback``.
+
+    The choices (a pick over the rest of its round, or one pairwise, best/worst,
+    rejection or edit comparison) are dealt into ``folds`` folds in turn; each
+    fold's choices are predicted by a copy fitted to everything else (ratings
+    included), and a choice is foreseen when its pick has the highest
+    predicted appeal among its options. Only the latest ``max_choices`` are
+    tested (every judgment still trains), which bounds the cost at ``folds``
+    fits. Fewer than :data:`MIN_HELD_OUT` choices: accuracy NaN.
+    """
+    d = int(getattr(model, "n_features_in_", 0) or 0)
+    if not d:
+        lengths = [int(np.size(v)) for v in feedback.features.values()]
+        d = max(set(lengths), key=lengths.count) if lengths else 0
+    choices = _choices(feedback, d) if d else []
+    tested = choices[-int(max_choices) :] if max_choices else choices
+    chance = float(np.mean([1.0 / (1 + len(c)) for c in tested])) if tested else float("nan")
+    if len(tested) < MIN_HELD_OUT:
+        return HeldOut(len(tested), float("nan"), chance)
+    k = max(2, min(int(folds), len(tested)))
+    work = feedback.work_id if current_work_id is None else current_work_id
+    hits = 0.0
+    for f in range(k):
+        test = tested[f::k]
+        out = {id(c) for choice in test for c in choice}
+        train = replace(feedback, comparisons=[c for c in feedback.comparisons if id(c) not in out])
+        fitted = clone_model(model).fit(train, work)
+        for choice in test:
+            ids = [choice[0].winner, *(c.loser for c in choice)]
+            X = np.stack([np.asarray(feedback.features[i], dtype=float).ravel() for i in ids])
+            mean = np.asarray(fitted.predict(X), dtype=float)
+            top = np.flatnonzero(mean >= mean.max() - 1e-12)
+            hits += 1.0 / len(top) if top[0] == 0 else 0.0
+    return HeldOut(len(tested), hits / len(tested), chance)
+
+
+@dataclass(frozen=True)
 class TasteProfile:
     """A readable summary of one creator's taste in one domain.
 
-    ``confidence`` runs from 0 (the model knows nothing: posterior spread of
-    appeal over the judged artifacts equals the prior's) to 1; ``accuracy``
-    is the share of the recorded preferences the model orders right (NaN
-    without comparisons). ``favourites`` are the judged artifacts of highest
+    ``held_out`` says how often the model foresees a choice it was not
+    fitted on (:func:`held_out`), against chance; ``confidence`` is that as
+    skill, from 0 (no better than chance, or too few choices to tell) to 1
+    (every held-out pick foreseen). ``uncertainty`` is the posterior spread of
+    appeal over the judged artifacts against the prior's (1: as unsure as
+    before any judgment); it narrows with every judgment, consistent or not.
+    ``accuracy`` is the share of the recorded preferences the fitted model
+    orders right (NaN without comparisons): how well it fits, not how well it
+    knows the taste. ``favourites`` are the judged artifacts of highest
     predicted appeal.
     """
 
@@ -60,6 +183,7 @@ class TasteProfile:
     accuracy: float
     top_features: tuple[FeatureWeight, ...] = ()
     favourites: tuple[str, ...] = ()
+    held_out: HeldOut = HeldOut(0, float("nan"), float("nan"))
     creator: str | None = None
     domain: str | None = None
     model: dict[str, Any] = field(default_factory=dict)
@@ -79,6 +203,7 @@ class TasteProfile:
             "confidence": round(float(self.confidence), 4),
             "uncertainty": round(float(self.uncertainty), 4),
             "accuracy": acc,
+            "held_out": self.held_out.to_dict(),
             "top_features": [f.to_dict() for f in self.top_features],
             "favourites": list(self.favourites),
             "model": self.model,
@@ -89,7 +214,18 @@ class TasteProfile:
         if not self.n_judgments:
             return "No judgments yet: the model knows nothing of this taste."
         likes = [f for f in self.top_features if f.sure][:3]
-        parts = [f"{self.n_judgments} judgments, confidence {self.confidence:.0%}"]
+        test = self.held_out
+        if test.tested:
+            told = (
+                f"tested on choices it was not fitted on, it foresees {test.accuracy:.0%} of your"
+                f" picks (chance {test.chance:.0%})"
+            )
+        else:
+            told = "too few choices yet to test it on ones it was not fitted on"
+        parts = [f"{self.n_judgments} judgments", told]
+        if test.tested and not test.above_chance:
+            parts.append("no taste it can tell from chance yet")
+            likes = []
         if likes:
             said = ", ".join(f"{'more' if f.weight > 0 else 'less'} {f.name}" for f in likes)
             parts.append(f"seems to like {said}")
@@ -105,7 +241,9 @@ class TasteProfile:
         top: int = 8,
         creator: str | None = None,
         domain: str | None = None,
+        validate: bool = True,
     ) -> TasteProfile:
+        """Summarise a fitted ``model``; ``validate=False`` skips :func:`held_out` (its fits)."""
         ids = list(feedback.features)
         n_works = len(
             {c.work_id for c in feedback.comparisons} | {r.work_id for r in feedback.ratings}
@@ -136,9 +274,11 @@ class TasteProfile:
             order = np.argsort(-np.abs(g) / (gs + 1e-9))[:top]
             weights = [FeatureWeight(names[k], float(g[k]), float(gs[k])) for k in order]
         fav = [ids[k] for k in np.argsort(-mean)[:3]]
+        test = held_out(model, feedback) if validate else HeldOut(0, float("nan"), float("nan"))
         return cls(
-            confidence=1.0 - uncertainty,
+            confidence=test.skill,
             uncertainty=uncertainty,
+            held_out=test,
             accuracy=model.score(preference_data(feedback)),
             top_features=tuple(weights),
             favourites=tuple(fav),
