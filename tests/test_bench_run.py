@@ -43,3 +43,25 @@ def test_the_goal_table_counts_a_longer_budget() -> None:
     assert "(not reached in 100 = 101)" in text
     row = next(line for line in text.splitlines() if line.startswith("| narrow-16d | 9 |"))
     assert ">100" in row and "61" in row, row
+
+
+def test_the_quick_mode_runs_one_task_of_each_goal_shape(tmp_path, monkeypatch) -> None:
+    import json
+
+    monkeypatch.setattr(run, "HERE", tmp_path)
+    assert run.main(["--methods", "random", "--no-write", "--no-timing", "--workers", "1"]) == 0
+    episodes = json.loads((tmp_path / "results-quick.json").read_text())["episodes"]
+    assert {(e["task"], e["n"]) for e in episodes} == {
+        (t, n) for t in ("smooth-8d", "narrow-8d", "multimodal-4d") for n in (4, 9)
+    }
+    assert len(episodes) == 6 * 3 and all(e["crash"] is None for e in episodes)
+
+
+def test_the_grid_mode_runs_every_task(tmp_path, monkeypatch) -> None:
+    import json
+
+    monkeypatch.setattr(run, "HERE", tmp_path)
+    args = ["--grid", "--methods", "random", "--taste-seeds", "1", "--rounds", "2"]
+    assert run.main([*args, "--no-write", "--no-timing", "--workers", "1"]) == 0
+    episodes = json.loads((tmp_path / "results-grid.json").read_text())["episodes"]
+    assert len({e["task"] for e in episodes}) == 9 and len(episodes) == 18

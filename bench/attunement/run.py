@@ -1,10 +1,12 @@
 """Benchmark of attunement: how fast does each method find what a simulated creator likes?
 
-Run ``python -m bench.attunement --quick`` (about half an hour), ``--goal``
-(the goal's tasks on 20 creators × 3 seeds, ours against evolution, about an hour)
+Run ``python -m bench.attunement`` (``--quick``, the default: every method on
+three goal tasks, 3 creators, about four minutes on 2 cores), ``--grid`` (every
+task, 5 creators, GP anchors on two tasks: about half an hour), ``--goal`` (the
+goal's tasks on 20 creators × 3 seeds, ours against evolution, about an hour)
 or ``--full``; see ``--help``. Results go to ``bench/RESULTS.md`` (section
-``## Attunement``, or ``## Attunement: the goal on 20 creators`` for
-``--goal``, replaced on each run) and as JSON beside this file.
+``## Attunement: quick run``, ``## Attunement``, or ``## Attunement: the goal
+on 20 creators``, replaced on each run) and as JSON beside this file.
 
 For each task (hidden taste shape × dimension), N and seed pair, every method
 faces the same simulated creator (same taste, same random stream of choices)
@@ -45,6 +47,25 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE.parent / "RESULTS.md"
 MODEL_FREE = ("random", "evolution", "diverse")
 GP = ("pairwise-gp", "optuna-prefgp")
+#: what each method is, for the setup paragraph of a run's section (only those that ran)
+METHOD_NOTES = {
+    "attuned": "is `AttunedStrategy()` as a session uses it (two homes, stepping away) at the "
+    "session's default surprise 0.3, on a 256-candidate pool made with the partner's operators",
+    "attuned-s0": "the same at surprise 0",
+    "attuned-1h": "the strategy before 2026-12-02 (one home, never stepping away)",
+    "attuned-1h-s0": "the same at surprise 0",
+    "attuned-bt-s0": "at surprise 0 with the Bradley–Terry model",
+    "attuned-pool-s0": "at surprise 0 with both models pooled (`PooledTasteModel`: half the "
+    "posterior draws from each)",
+    "attuned-ts-s0": "at surprise 0 with the rule for the set that the strategy had before "
+    "qEUBO (each taste slot the favourite of one posterior draw)",
+    "attuned-2h": "with a taste of two homes, never stepping away",
+    "attuned-2h-s0": "the same at surprise 0",
+    "oracle-pool": "is a bound, not a contender: it knows the hidden utility and shows the N "
+    "best of the same kind of pool, so it shows what the pool allows",
+}
+#: the quick run's tasks: one of each goal shape, cheap enough for minutes
+QUICK_TASKS = (("smooth", 8), ("narrow", 8), ("multimodal", 4))
 #: run only when named with --methods: opt-in models and probes, measured in their own runs
 OPT_IN = (
     "attuned-1h",
@@ -314,7 +335,18 @@ def write_section(text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.attunement", description=__doc__)
     mode = ap.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="a few minutes (default)")
+    mode.add_argument(
+        "--quick",
+        action="store_true",
+        help="every method on smooth-8d, narrow-8d and multimodal-4d, N = 4 and 9, 3 creators; "
+        "GP anchors on smooth-8d N = 4 with a 60 s cap (about four minutes on 2 cores; default)",
+    )
+    mode.add_argument(
+        "--grid",
+        action="store_true",
+        help="every task (3 shapes × 4/8/16-D), N = 4 and 9, 5 creators; GP anchors on "
+        "smooth-8d and multimodal-8d at N = 4 with a 90 s cap (about half an hour on 2 cores)",
+    )
     mode.add_argument("--full", action="store_true", help="the whole grid (hours with GP anchors)")
     mode.add_argument(
         "--goal",
@@ -360,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     full = bool(args.full)
     goal = bool(args.goal)
+    grid = bool(args.grid)
+    quick = not (full or goal or grid)
     if args.rounds < 1:
         ap.error(f"--rounds must be at least 1, not {args.rounds}")
     rounds = args.rounds
@@ -368,6 +402,11 @@ def main(argv: list[str] | None = None) -> int:
         gp_seeds = args.gp_seeds or 5
         gp_tasks = [(s, d) for d in (4, 8, 16) for s in SHAPES]
         gp_ns = (4, 9)
+    elif quick:
+        dims, ns, taste_seeds, method_seeds = (4, 8, 16), (4, 9), 3, 1
+        gp_seeds = args.gp_seeds or 3
+        gp_tasks = [("smooth", 8)]
+        gp_ns = (4,)
     else:
         dims, ns, taste_seeds, method_seeds = (4, 8, 16), (4, 9), 5, 1
         gp_seeds = args.gp_seeds or 5
@@ -386,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.gp_tasks:
         gp_tasks = task_list("--gp-tasks", args.gp_tasks)
     only = set(task_list("--tasks", args.tasks)) if args.tasks else None
+    if quick and only is None:
+        only = set(QUICK_TASKS)
     if goal:  # the tasks the goal names, 20 creators, ours against evolution
         taste_seeds, method_seeds = args.taste_seeds or 20, 3
         gp_tasks = []
@@ -403,11 +444,12 @@ def main(argv: list[str] | None = None) -> int:
         method_seeds = args.method_seeds
     if args.gp_n:
         gp_ns = tuple(int(x) for x in args.gp_n.split(","))
-    gp_budget = args.gp_budget_s if args.gp_budget_s is not None else (900.0 if full else 90.0)
+    default_budget = 900.0 if full else 60.0 if quick else 90.0
+    gp_budget = args.gp_budget_s if args.gp_budget_s is not None else default_budget
 
     chosen = [m for m in args.methods.split(",") if m] or [m for m in METHODS if m not in OPT_IN]
     if goal:
-        chosen = [m for m in chosen if m not in GP]  # the GP anchors are in the quick run
+        chosen = [m for m in chosen if m not in GP]  # the GP anchors are in the other runs
     unknown = [m for m in chosen if m not in METHODS]
     if unknown:
         ap.error(f"unknown method(s): {', '.join(unknown)} (known: {', '.join(METHODS)})")
@@ -459,13 +501,14 @@ def main(argv: list[str] | None = None) -> int:
         tim = timing((16,), rounds=70, n=9, seeds=3 if not full else 5)
         tim_poster = timing_poster(rounds=70, n=9, seeds=2 if not full else 5)
 
-    tag = args.tag or ("full" if full else "goal" if goal else "quick")
+    tag = args.tag or ("full" if full else "goal" if goal else "grid" if grid else "quick")
     raw = HERE / f"results-{tag}.json"
     for e in episodes:
         e["compute"] = [[j, round(s, 5)] for j, s in e["compute"]]
     raw.write_text(json.dumps({"episodes": episodes, "timing": tim, "timing_poster": tim_poster}))
 
     methods_order = [m for m in METHODS if m in chosen]
+    ran = [f"{sh}-{d}d" for d in dims for sh in SHAPES if any(j[1:3] == (sh, d) for j in jobs)]
     if goal:
         text = "\n".join(goal_section(episodes, argv, wall, args.workers, raw.name)) + "\n"
         print(text)
@@ -473,7 +516,7 @@ def main(argv: list[str] | None = None) -> int:
             write_section(text)
         return 0
     lines = [
-        "## Attunement",
+        "## Attunement: quick run" if quick else "## Attunement",
         "",
         f"Run: `python -m bench.attunement {' '.join(argv if argv is not None else sys.argv[1:])}` "
         f"({time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
@@ -481,23 +524,13 @@ def main(argv: list[str] | None = None) -> int:
         f"Raw results: `bench/attunement/{raw.name}` (written by the run, not committed).",
         "",
         f"Setup: {rounds} rounds; tasks = hidden utilities (smooth, narrow, multimodal with "
-        f"decoys) over the parametric partner's {', '.join(map(str, dims))} parameters; "
+        f"decoys) over the parametric partner's parameters: {', '.join(ran)}; "
         f"N = {', '.join(map(str, ns))}; {taste_seeds} taste seeds × {method_seeds} method "
         f"seed(s) for random/evolution/diverse/attuned; the same simulated creator (taste and "
         f"choice stream) for every method. Creators choose with Luce noise (temperature 0.05 on "
-        f"utilities in [0, 1]) and click at random 5% of the time. 'attuned' is "
-        f"`AttunedStrategy` (default taste model: the ideal-point model) at the session's "
-        f"default surprise 0.3 on a 256-candidate pool made with the partner's operators; "
-        f"'attuned-s0' the same at surprise 0; 'attuned-bt-s0' at surprise 0 with the "
-        f"Bradley–Terry model; 'attuned-pool-s0' at surprise 0 with both models pooled "
-        f"(`PooledTasteModel`: half the posterior draws from each); "
-        f"'attuned-ts-s0' at surprise 0 with the rule for the set that the "
-        f"strategy had before qEUBO (each taste slot the favourite of one posterior draw); "
-        f"'attuned-2h' / 'attuned-2h-s0' with a taste of two homes "
-        f"(`IdealPointTasteModel(homes=2)`). "
-        f"'oracle-pool' is "
-        f"a bound, not a contender: it knows the hidden utility and shows the N best of the "
-        f"same kind of pool, so it shows what the pool allows. A run that never "
+        f"utilities in [0, 1]) and click at random 5% of the time. "
+        + "; ".join(f"'{m}' {METHOD_NOTES[m]}" for m in methods_order if m in METHOD_NOTES)
+        + f". A run that never "
         f"reaches the level counts as {rounds + 1} rounds in medians and pairs.",
         "",
     ]
