@@ -45,7 +45,9 @@ def test_the_goal_table_counts_a_longer_budget() -> None:
     assert ">100" in row and "61" in row, row
 
 
-def test_the_quick_mode_runs_one_task_of_each_goal_shape(tmp_path, monkeypatch) -> None:
+def test_the_quick_mode_runs_one_task_of_each_goal_shape(
+    tmp_path, monkeypatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     monkeypatch.setattr(run, "HERE", tmp_path)
@@ -55,9 +57,14 @@ def test_the_quick_mode_runs_one_task_of_each_goal_shape(tmp_path, monkeypatch) 
         (t, n) for t in ("smooth-8d", "narrow-8d", "multimodal-4d") for n in (4, 9)
     }
     assert len(episodes) == 6 * 3 and all(e["crash"] is None for e in episodes)
+    assert (
+        "With 3 creators a cell this run checks that every method runs" in capsys.readouterr().out
+    )
 
 
-def test_the_grid_mode_runs_every_task(tmp_path, monkeypatch) -> None:
+def test_the_grid_mode_runs_every_task(
+    tmp_path, monkeypatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     monkeypatch.setattr(run, "HERE", tmp_path)
@@ -65,3 +72,4 @@ def test_the_grid_mode_runs_every_task(tmp_path, monkeypatch) -> None:
     assert run.main([*args, "--no-write", "--no-timing", "--workers", "1"]) == 0
     episodes = json.loads((tmp_path / "results-grid.json").read_text())["episodes"]
     assert len({e["task"] for e in episodes}) == 9 and len(episodes) == 18
+    assert "checks that every method runs" not in capsys.readouterr().out

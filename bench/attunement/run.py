@@ -534,6 +534,8 @@ def main(argv: list[str] | None = None) -> int:
         f"reaches the level counts as {rounds + 1} rounds in medians and pairs.",
         "",
     ]
+    if quick:
+        lines += [QUICK_CAUTION.format(seeds=taste_seeds), ""]
     gp_run = [m for m in chosen if m in GP]
     if gp_run:
         lines.append(
@@ -557,6 +559,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 GOAL_METHODS = ("evolution", "attuned", "attuned-s0")
+QUICK_CAUTION = (
+    "With {seeds} creators a cell this run checks that every method runs and gives a rough "
+    'picture, no more: a ratio over so few runs can be far off (section "the Bradley–Terry '
+    'model on 20 creators" has one that was). Compare methods with `--goal` (20 creators × 3 '
+    "seeds) or a paired run of as many."
+)
 
 
 def goal_section(
