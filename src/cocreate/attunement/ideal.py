@@ -200,7 +200,7 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
         self.acceptance_ = acc
         self.sweeps_ = steps
         if int(self.homes) > 1:
-            centres, heights = _matched_homes(*self._homes(draws, d, current=True))
+            centres, heights = self._matched_homes(d)
             self.homes_ = centres.mean(axis=0)
             log_height = np.median(heights, axis=0)
             self.home_heights_ = np.exp(log_height - log_height.max())
@@ -265,6 +265,22 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
         if current and theta.shape[1] > base:
             centres = centres + theta[:, None, base:]
         return centres, heights
+
+    def _matched_homes(self, d: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every draw's homes in one order, highest first (see :func:`_matched_homes`).
+
+        The order starts from how much of the judged artifacts' appeal each home
+        holds, so that a home the judgments use is not confused with one that
+        roams the unexplored space (which may be a draw's first home as well).
+        """
+        centres, heights = self._homes(self.draws_, d, current=True)
+        X, x_sq = self._obs_.items, self._obs_.items_sq
+        p, k = heights.shape
+        r2 = _sq_dist(centres.reshape(p * k, d), X, x_sq).reshape(p, k, len(X))
+        r2 *= ((-0.5 / max(d, 1)) * np.exp(-2 * self.draws_[:, d]))[:, None, None]
+        r2 += heights[:, :, None]
+        usage = np.exp(r2).sum(axis=2)
+        return _matched_homes(centres, heights, usage)
 
     def _appeal(
         self,
@@ -439,6 +455,11 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
         return out
 
 
+#: A home is pinned down when its spot's posterior spread (mean standard deviation per
+#: feature, features in [0, 1]) is at most this; the prior's is 0.35, a uniform guess's 0.29.
+PINNED_SPREAD = 0.2
+
+
 def ideal_point(
     feedback: Feedback, names: list[str] | None = None, homes: int = 2
 ) -> dict[str, Any] | None:
@@ -446,7 +467,9 @@ def ideal_point(
 
     Fitted as the default strategy's model (``homes``, two): ``ideal`` and
     ``uncertainty`` (posterior mean and standard deviation) are the highest
-    home's, and ``homes`` lists every home with its height against the highest.
+    home's, and ``homes`` lists every home with its height against the highest
+    and whether the judgments have ``pinned`` it down (:data:`PINNED_SPREAD`);
+    ``pinned`` at the top is the highest home's.
     """
     data = preference_data(feedback)
     if len(data) == 0:
@@ -455,7 +478,7 @@ def ideal_point(
     d = model.n_features_in_
     keys = list(names) if names is not None and len(names) == d else [f"x{k}" for k in range(d)]
     if int(homes) > 1:
-        centres, _ = _matched_homes(*model._homes(model.draws_, d, current=True))
+        centres, _ = model._matched_homes(d)
         heights = model.home_heights_
     else:
         centres, heights = model._centres(model.draws_, d, current=True)[:, None, :], [1.0]
@@ -464,11 +487,18 @@ def ideal_point(
     def named(v: np.ndarray) -> dict[str, float]:
         return {k: round(float(x), 4) for k, x in zip(keys, v, strict=True)}
 
+    pinned = [bool(spread[h].mean() <= PINNED_SPREAD) for h in range(len(heights))]
     return {
         "ideal": named(model.ideal_),
         "uncertainty": named(spread[0]),
+        "pinned": pinned[0],
         "homes": [
-            {"ideal": named(mean[h]), "uncertainty": named(spread[h]), "height": round(float(x), 3)}
+            {
+                "ideal": named(mean[h]),
+                "uncertainty": named(spread[h]),
+                "height": round(float(x), 3),
+                "pinned": pinned[h],
+            }
             for h, x in enumerate(heights)
         ],
         "width": round(model.width_, 4),
@@ -572,24 +602,33 @@ def _sq_dist(c: np.ndarray, X: np.ndarray, x_sq: np.ndarray) -> np.ndarray:
     return r2
 
 
-def _matched_homes(centres: np.ndarray, heights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _matched_homes(
+    centres: np.ndarray, heights: np.ndarray, usage: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The homes of every draw in one order: each draw's k-th home is the same spot.
 
     A draw's homes are interchangeable (the sampler may hold them in any
-    order), so each draw is matched to a reference, the mean of the matched
-    draws, by the order of its homes nearest to it; highest home first.
+    order), so each draw's order is the one most likely under a Gaussian per
+    spot (the mean and spread of the matched draws), refined a few times;
+    highest home first. Scaling by the spread matters: a home the judgments
+    have pinned down is tight, one that roams the unexplored space is wide,
+    and plain nearest matching would swap them whenever the roaming one lies
+    beyond the pinned one. The first order is by ``usage`` (draws, homes)
+    when given, else by height.
     """
-    k = centres.shape[1]
+    p, k, d = centres.shape
     perms = np.array(list(itertools.permutations(range(k))))
-    first = np.argsort(-heights[0], kind="stable")
-    ref = centres[0, first]
-    rows = np.arange(len(centres))[:, None]
+    rows = np.arange(p)[:, None]
+    order = np.argsort(-(heights if usage is None else usage), axis=1, kind="stable")
     for _ in range(4):
-        d2 = np.sum((centres[:, :, None, :] - ref[None, None, :, :]) ** 2, axis=3)  # home, ref
-        cost = d2[:, perms, np.arange(k)].sum(axis=2)  # (draws, permutations)
-        order = perms[np.argmin(cost, axis=1)]
         matched = centres[rows, order]
         ref = matched.mean(axis=0)
+        var = np.maximum(np.mean((matched - ref) ** 2, axis=(0, 2)), 1e-6)  # per spot
+        d2 = np.sum((centres[:, :, None, :] - ref[None, None, :, :]) ** 2, axis=3)  # home, ref
+        nll = d2 / (2 * var) + 0.5 * d * np.log(var)
+        cost = nll[:, perms, np.arange(k)].sum(axis=2)  # (draws, permutations)
+        order = perms[np.argmin(cost, axis=1)]
+    matched = centres[rows, order]
     h = heights[rows, order]
     by_height = np.argsort(-np.median(h, axis=0), kind="stable")
     return matched[:, by_height], h[:, by_height]

@@ -931,14 +931,10 @@ function tasteSpots(home) {
   return names.map((k) => `${k} ${Number(home.ideal[k]).toFixed(2)} ± ${Number(home.uncertainty[k]).toFixed(2)}`).join(", ");
 }
 
-// a home whose spot is still spread over much of the space has no height worth showing yet
-const VAGUE_SPREAD = 0.2;
-
+// a home whose spot the judgments have not pinned down yet has no height worth showing
 function homeLabel(home, k) {
-  if (k === 0) return "Favourite spot";
-  const spreads = Object.values(home.uncertainty).map(Number);
-  const spread = spreads.reduce((a, b) => a + b, 0) / Math.max(1, spreads.length);
-  return spread > VAGUE_SPREAD ? "Another home, not pinned down yet" : `Another home, ${pct(home.height)} as appealing`;
+  if (k === 0) return home.pinned === false ? "Favourite spot, not pinned down yet" : "Favourite spot";
+  return home.pinned ? `Another home, ${pct(home.height)} as appealing` : "Another home, not pinned down yet";
 }
 
 async function renderTaste(box) {
@@ -963,7 +959,7 @@ async function renderTaste(box) {
     } catch (e) { fail(e); }
   });
   const ideal = t.ideal_point;
-  const homes = ideal ? ideal.homes || [{ ideal: ideal.ideal, uncertainty: ideal.uncertainty, height: 1 }] : [];
+  const homes = ideal ? ideal.homes || [{ ideal: ideal.ideal, uncertainty: ideal.uncertainty, height: 1, pinned: ideal.pinned }] : [];
   box.replaceChildren(
     h("h2", { text: `What the partner has learned of ${w.creator}'s taste` }),
     h("p", { class: "small muted", text: `${t.judgments} preferences in ${w.domain}, from all of ${w.creator}'s works there.` }),
