@@ -110,6 +110,11 @@ def test_taste_says_how_many_sets_left_the_favourite_out(db: str) -> None:
         in shown
     )
     assert f"{sets} left it out on purpose" in shown
+    # a choice (font, weight, ...) shows once a home, as its likeliest option
+    homes = re.split(r"favourite spot|home \d", shown)[1:]
+    params = [re.findall(r"(\w+)=\w+ [\d.]+ ± ", home) for home in homes]
+    assert len(homes) == 2 and any(params), shown
+    assert all(len(p) == len(set(p)) for p in params), params
 
 
 def test_errors_are_named_with_exit_code_2(db: str) -> None:

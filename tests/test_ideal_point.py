@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from cocreate.attunement import AttunedStrategy, IdealPointTasteModel, ideal_point, preference_data
+from cocreate.attunement.ideal import surest
 from cocreate.errors import InputError
 from cocreate.model import Intention, Operator
 from cocreate.proposing import Candidate, Comparison, Feedback, ProposalContext, Rating
@@ -449,3 +450,25 @@ def test_a_roaming_second_home_does_not_blur_the_favourite_spot(seed: int) -> No
     assert np.sqrt(np.mean((model.ideal_ - IDEAL) ** 2)) < 0.07, model.ideal_
     profile = ideal_point(_simulate(60, 6, seed))
     assert profile is not None and profile["pinned"] and not profile["homes"][1]["pinned"]
+
+
+def test_a_choice_shows_as_its_likeliest_option() -> None:
+    ideal = {"size": 0.3, "font=serif": 0.2, "font=mono": 0.8, "font=sans": 0.4, "bold=True": 0.6}
+    spread = {
+        "size": 0.25,
+        "font=serif": 0.05,
+        "font=mono": 0.1,
+        "font=sans": 0.02,
+        "bold=True": 0.3,
+    }
+    rows = surest(ideal, spread, k=3)
+    assert [r["feature"] for r in rows] == ["font=mono", "size", "bold=True"]
+    assert rows[0]["option"] == "mono" and rows[0]["spread"] == 0.1 and "option" not in rows[1]
+    names = ["size", "font=serif", "font=mono", "font=sans"]
+    profile = ideal_point(_simulate(30, 6, seed=2), names)
+    assert profile is not None
+    for home in profile["homes"]:
+        fonts = [r for r in home["surest"] if r["feature"].startswith("font=")]
+        assert len(fonts) == 1 and len(home["surest"]) == 2, home["surest"]
+        best = max(names[1:], key=home["ideal"].get)
+        assert fonts[0]["feature"] == best and fonts[0]["value"] == home["ideal"][best]

@@ -556,6 +556,10 @@ def taste(
         out.print(_format_profile(profile))
 
 
+def _spots(home: dict[str, Any]) -> str:
+    return ", ".join(f"{r['feature']} {r['value']:.2f} ± {r['spread']:.2f}" for r in home["surest"])
+
+
 def _format_profile(profile: dict[str, Any]) -> str:
     lines = [
         f"{profile['creator']} in {profile['domain']}: {profile['judgments']} preferences learned",
@@ -567,21 +571,12 @@ def _format_profile(profile: dict[str, Any]) -> str:
         lines.append(line)
     ideal = profile.get("ideal_point")
     if ideal:
-        sure = sorted(ideal["uncertainty"], key=ideal["uncertainty"].get)[:5]
-        spots = ", ".join(
-            f"{k} {ideal['ideal'][k]:.2f} ± {ideal['uncertainty'][k]:.2f}" for k in sure
-        )
-        first = (
-            "favourite spot" if ideal.get("pinned", True) else "favourite spot, not pinned down yet"
-        )
-        lines.append(f"{first} (surest features): {spots}; width {ideal['width']:.2f}")
-        for k, home in enumerate(ideal.get("homes", [])[1:], start=2):
-            sure = sorted(home["uncertainty"], key=home["uncertainty"].get)[:5]
-            spots = ", ".join(
-                f"{f} {home['ideal'][f]:.2f} ± {home['uncertainty'][f]:.2f}" for f in sure
-            )
+        first, *others = ideal["homes"]
+        label = "favourite spot" if first["pinned"] else "favourite spot, not pinned down yet"
+        lines.append(f"{label} (surest features): {_spots(first)}; width {ideal['width']:.2f}")
+        for k, home in enumerate(others, start=2):
             how = f"{home['height']:.0%} as appealing" if home["pinned"] else "not pinned down yet"
-            lines.append(f"home {k}, {how}: {spots}")
+            lines.append(f"home {k}, {how}: {_spots(home)}")
     return "\n".join(lines)
 
 

@@ -467,9 +467,10 @@ def ideal_point(
 
     Fitted as the default strategy's model (``homes``, two): ``ideal`` and
     ``uncertainty`` (posterior mean and standard deviation) are the highest
-    home's, and ``homes`` lists every home with its height against the highest
-    and whether the judgments have ``pinned`` it down (:data:`PINNED_SPREAD`);
-    ``pinned`` at the top is the highest home's.
+    home's, and ``homes`` lists every home with its height against the highest,
+    whether the judgments have ``pinned`` it down (:data:`PINNED_SPREAD`) and
+    its ``surest`` features (:func:`surest`); ``pinned`` at the top is the
+    highest home's.
     """
     data = preference_data(feedback)
     if len(data) == 0:
@@ -498,6 +499,7 @@ def ideal_point(
                 "uncertainty": named(spread[h]),
                 "height": round(float(x), 3),
                 "pinned": pinned[h],
+                "surest": surest(named(mean[h]), named(spread[h])),
             }
             for h, x in enumerate(heights)
         ],
@@ -505,6 +507,26 @@ def ideal_point(
         "decisiveness": round(model.decisiveness_, 3),
         "n_judgments": model.n_judgments_,
     }
+
+
+def surest(
+    ideal: dict[str, float], uncertainty: dict[str, float], k: int = 5
+) -> list[dict[str, Any]]:
+    """The ``k`` features a spot is surest of, as rows ``feature, value, spread`` (surest first).
+
+    A choice's options (features named ``"param=option"``, one-hot) make one row,
+    its likeliest option (the one nearest the spot), with ``option`` set: a person
+    reads "font=courier", not every font's coordinate.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    for name, value in ideal.items():
+        param, is_choice, option = name.partition("=")
+        row = {"feature": name, "value": value, "spread": uncertainty[name]}
+        if not is_choice:
+            rows[name] = row
+        elif param not in rows or value > rows[param]["value"]:
+            rows[param] = {**row, "option": option}
+    return sorted(rows.values(), key=lambda r: r["spread"])[:k]
 
 
 class _Observations:

@@ -926,9 +926,8 @@ async function renderInsight(body) {
 }
 
 function tasteSpots(home) {
-  // the five features the model is surest of, as "name value ± spread"
-  const names = Object.keys(home.uncertainty).sort((a, b) => home.uncertainty[a] - home.uncertainty[b]).slice(0, 5);
-  return names.map((k) => `${k} ${Number(home.ideal[k]).toFixed(2)} ± ${Number(home.uncertainty[k]).toFixed(2)}`).join(", ");
+  // the features the model is surest of (a choice as its likeliest option), "name value ± spread"
+  return home.surest.map((r) => `${r.feature} ${Number(r.value).toFixed(2)} ± ${Number(r.spread).toFixed(2)}`).join(", ");
 }
 
 // a home whose spot the judgments have not pinned down yet has no height worth showing
@@ -959,7 +958,7 @@ async function renderTaste(box) {
     } catch (e) { fail(e); }
   });
   const ideal = t.ideal_point;
-  const homes = ideal ? ideal.homes || [{ ideal: ideal.ideal, uncertainty: ideal.uncertainty, height: 1, pinned: ideal.pinned }] : [];
+  const homes = ideal ? ideal.homes : [];
   box.replaceChildren(
     h("h2", { text: `What the partner has learned of ${w.creator}'s taste` }),
     h("p", { class: "small muted", text: `${t.judgments} preferences in ${w.domain}, from all of ${w.creator}'s works there.` }),
