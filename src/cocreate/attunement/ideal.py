@@ -273,14 +273,9 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
         holds, so that a home the judgments use is not confused with one that
         roams the unexplored space (which may be a draw's first home as well).
         """
-        centres, heights = self._homes(self.draws_, d, current=True)
-        X, x_sq = self._obs_.items, self._obs_.items_sq
-        p, k = heights.shape
-        r2 = _sq_dist(centres.reshape(p * k, d), X, x_sq).reshape(p, k, len(X))
-        r2 *= ((-0.5 / max(d, 1)) * np.exp(-2 * self.draws_[:, d]))[:, None, None]
-        r2 += heights[:, :, None]
-        usage = np.exp(r2).sum(axis=2)
-        return _matched_homes(centres, heights, usage)
+        obs = self._obs_
+        usage = np.exp(self._home_logits(self.draws_, obs.items, d, True, obs.items_sq)).sum(axis=2)
+        return _matched_homes(*self._homes(self.draws_, d, current=True), usage)
 
     def _appeal(
         self,
@@ -301,16 +296,22 @@ class IdealPointTasteModel(HyperParameters, TasteModel):
         r2 *= np.exp(theta[:, d + 1])[:, None]
         return r2
 
-    def _appeal_homes(
+    def _home_logits(
         self, theta: np.ndarray, X: np.ndarray, d: int, current: bool, x_sq: np.ndarray
     ) -> np.ndarray:
-        """``g`` with several homes: the nearest home, weighted by its height."""
+        """Each home's log appeal of each row of X, before decisiveness: (particles, homes, rows)."""
         centres, heights = self._homes(theta, d, current=current)
         p, k = heights.shape
         r2 = _sq_dist(centres.reshape(p * k, d), X, x_sq).reshape(p, k, len(X))
         r2 *= ((-0.5 / max(d, 1)) * np.exp(-2 * theta[:, d]))[:, None, None]
         r2 += heights[:, :, None]
-        g = r2.max(axis=1)
+        return r2
+
+    def _appeal_homes(
+        self, theta: np.ndarray, X: np.ndarray, d: int, current: bool, x_sq: np.ndarray
+    ) -> np.ndarray:
+        """``g`` with several homes: the nearest home, weighted by its height."""
+        g = self._home_logits(theta, X, d, current, x_sq).max(axis=1)
         np.exp(g, out=g)
         g *= np.exp(theta[:, d + 1])[:, None]
         return g

@@ -932,7 +932,7 @@ function tasteSpots(home) {
 
 // a home whose spot the judgments have not pinned down yet has no height worth showing
 function homeLabel(home, k) {
-  if (k === 0) return home.pinned === false ? "Favourite spot, not pinned down yet" : "Favourite spot";
+  if (k === 0) return home.pinned ? "Favourite spot" : "Favourite spot, not pinned down yet";
   return home.pinned ? `Another home, ${pct(home.height)} as appealing` : "Another home, not pinned down yet";
 }
 
