@@ -18,6 +18,7 @@ from cocreate.attunement import (
     preference_data,
     taste_profile,
 )
+from cocreate.attunement.profile import feature_effects
 from cocreate.errors import InputError
 from cocreate.model import Intention, Operator
 from cocreate.proposing import (
@@ -215,6 +216,23 @@ def test_profile_names_the_features_that_matter() -> None:
     empty = taste_profile(Feedback(work_id="w"), NAMES)
     assert empty.n_judgments == 0 and empty.confidence == 0.0
     assert fit_from_feedback(fb).is_fitted
+
+
+def test_profile_of_an_ideal_point_taste_names_its_directions_too() -> None:
+    # a model without a closed-form slope: read from its posterior draws
+    fb, _ = _simulate(linear_u, rounds=60, n=4, seed=4)
+    prof = taste_profile(fb, NAMES, model=IdealPointTasteModel(homes=2))
+    assert prof.model["model"] == "ideal-point/1" and prof.held_out.above_chance
+    top = {f.name: f for f in prof.top_features[:3]}
+    assert "f0" in top and top["f0"].weight > 0 and top["f0"].sure
+    assert "f1" in top and top["f1"].weight < 0 and top["f1"].sure
+    assert "seems to like more f0" in prof.summary()
+    # and it is the slope of appeal: a bump's is positive below the peak, negative above
+    bump, _ = _simulate(bump_u, rounds=60, n=4, seed=6)
+    fitted = IdealPointTasteModel().fit(bump)
+    below, _, _ = feature_effects(fitted, np.full((20, D), 0.05))
+    above, _, _ = feature_effects(fitted, np.full((20, D), 0.95))
+    assert below[TARGET > 0.5].min() > 0 and above[TARGET < 0.5].max() < 0
 
 
 def test_profile_of_random_clicks_claims_no_taste() -> None:

@@ -90,6 +90,8 @@ def test_the_loop_from_the_terminal(db: str, tmp_path: Path) -> None:
     assert re.search(r"favourite spot(, not pinned down yet)? \(surest features\):", shown)
     assert " ± " in shown and "width" in shown
     assert re.search(r"home 2, (\d+% as appealing|not pinned down yet): \w+ [\d.]+ ± ", shown)
+    leans = re.search(r"appeal leans: (.*) \(\? not sure yet\)", " ".join(shown.split()))
+    assert leans and re.fullmatch(r"((more|less) \w+\??(, )?)+", leans.group(1)), shown
     assert '"cocreate-taste/1"' in cli(db, "taste", "ana", "toy", "--json")
     assert "forgot" in cli(db, "taste", "ana", "toy", "--reset")
     assert "ana in toy: 0 preferences learned" in cli(db, "taste", "ana", "toy")

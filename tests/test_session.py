@@ -20,6 +20,7 @@ from cocreate import (
     UnknownDomain,
     UnknownPartner,
 )
+from cocreate.attunement import AttunedStrategy, BayesianTasteModel
 from cocreate.partners import create as create_partner
 from cocreate.preferences import describe_attunement
 
@@ -294,6 +295,50 @@ def test_creators_and_taste_profile(memory_studio: cocreate.Studio) -> None:
     work.choose(ps[2])
     later = new_work(memory_studio)
     assert len(memory_studio.feedback("ana", "toy", later.id).comparisons) == 3
+
+
+class _CountedModel(BayesianTasteModel):
+    """The Bradley–Terry model, counting its fits (its clones share the count)."""
+
+    fits = 0
+
+    def fit(self, data, work_id=None):
+        type(self).fits += 1
+        return super().fit(data, work_id)
+
+
+def test_taste_profile_is_of_the_model_that_proposes(memory_studio: cocreate.Studio) -> None:
+    work = new_work(memory_studio)
+    for _ in range(6):
+        ps = work.propose(4)
+        work.choose(ps[1])
+    shown = memory_studio.taste("ana", "toy")
+    assert shown["model"]["model"]["model"] == "ideal-point/1", "the default strategy's model"
+    assert shown["ideal_point"]["n_judgments"] == 18
+    rows = shown["model"]["top_features"]
+    names = set(create_partner("toy").feature_names)
+    assert rows and {r["name"] for r in rows} <= names
+    assert all(np.isfinite(r["weight"]) and r["std"] > 0 for r in rows)
+
+    # a strategy with another model: the profile is that model's, and no spot it does not have
+    _CountedModel.fits = 0
+    other = cocreate.Studio("memory://", strategy=AttunedStrategy(model=_CountedModel()))
+    work = new_work(other)
+    for _ in range(6):
+        ps = work.propose(4)
+        work.choose(ps[1])
+    fitted_while_proposing = _CountedModel.fits
+    taste = other.taste("ana", "toy")
+    assert taste["model"]["model"]["model"] == "bayesian-bradley-terry/1"
+    assert "ideal_point" not in taste
+    fits = _CountedModel.fits - fitted_while_proposing
+    assert fits == 6, "one fit, and one for each of the five folds of the held-out test"
+    assert other.taste("ana", "toy") == taste and _CountedModel.fits - fitted_while_proposing == 6
+    work.choose(work.propose(4)[0])  # a new judgment: fitted afresh
+    before = _CountedModel.fits
+    assert other.taste("ana", "toy")["comparisons"] == taste["comparisons"] + 3
+    assert _CountedModel.fits == before + 6
+    other.close()
 
 
 def _naive_feedback(studio: cocreate.Studio, creator: str, domain: str, work_id: str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -195,12 +196,19 @@ def attribution_and_export(page: object, name: str, size: int | None = None) -> 
     return Path(path).read_bytes()
 
 
-def insight(page: object, name: str, reset: bool = False) -> None:
+def insight(page: object, name: str, reset: bool = False, spots: bool = True) -> None:
     page.click("#tab-insight")
     page.wait_for_selector("#insight svg.chart, #insight .empty")
-    page.wait_for_selector("#taste #taste-homes li")
-    assert "Favourite spot" in page.locator("#taste-homes").inner_text()
-    assert " ± " in page.locator("#taste-homes").inner_text()
+    page.wait_for_selector("#taste #taste-leans")
+    leans = page.locator("#taste-leans").inner_text()
+    assert "null" not in page.locator("#taste").inner_text()
+    assert re.search(r"^((more|less|towards|away from) \S.*?)(, |$)", leans), leans
+    if spots:  # the proposing model is an ideal-point one: its favourite spots
+        page.wait_for_selector("#taste #taste-homes li")
+        assert "Favourite spot" in page.locator("#taste-homes").inner_text()
+        assert " ± " in page.locator("#taste-homes").inner_text()
+    else:  # the Bradley–Terry model proposes: no spot it does not use is shown
+        assert page.locator("#taste-homes").count() == 0
     said = page.locator("#taste-summary").inner_text()
     assert "too few choices yet" in said or "picks (chance" in said, said
     shot(page, f"insight-{name}")
@@ -285,7 +293,7 @@ def test_image_journey(page: object, server: str) -> None:
     with Image.open(io.BytesIO(data)) as im:
         im.load()
         assert im.format == "PNG" and im.size == (1024, 1024), "rendered again at print size"
-    insight(page, "image")
+    insight(page, "image", spots=False)
 
 
 def test_design_journey(page: object, server: str) -> None:

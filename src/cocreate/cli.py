@@ -560,6 +560,17 @@ def _spots(home: dict[str, Any]) -> str:
     return ", ".join(f"{r['feature']} {r['value']:.2f} ± {r['spread']:.2f}" for r in home["surest"])
 
 
+def _lean(feature: dict[str, Any]) -> str:
+    """``more warmth`` / ``less symmetry``; a choice's option as ``towards font courier``."""
+    param, is_choice, option = feature["name"].partition("=")
+    up = feature["weight"] > 0
+    if is_choice:
+        said = f"{'towards' if up else 'away from'} {param} {option}"
+    else:
+        said = f"{'more' if up else 'less'} {param}"
+    return said if feature["sure"] else f"{said}?"
+
+
 def _format_profile(profile: dict[str, Any]) -> str:
     lines = [
         f"{profile['creator']} in {profile['domain']}: {profile['judgments']} preferences learned",
@@ -569,6 +580,10 @@ def _format_profile(profile: dict[str, Any]) -> str:
     curve = profile.get("attunement") or {}
     if (line := describe_attunement(curve)) is not None:
         lines.append(line)
+    leans = (profile.get("model") or {}).get("top_features") or []
+    if leans:
+        said = ", ".join(_lean(f) for f in leans[:5])
+        lines.append(f"near what you judged, appeal leans: {said} (? not sure yet)")
     ideal = profile.get("ideal_point")
     if ideal:
         first, *others = ideal["homes"]

@@ -129,6 +129,7 @@ class Studio:
         self._partners: dict[str, Partner] = {}
         self._lock = threading.RLock()
         self._activity = ActivityIndex(self.storage)
+        self._tastes: dict[tuple, dict[str, Any]] = {}  # fitted profiles, oldest first
 
     # -- works ------------------------------------------------------------------------
     def create_work(
@@ -229,7 +230,15 @@ class Studio:
         self._append("", EventKind.TASTE_RESET, person_id(creator), {"domain": domain})
 
     def taste(self, creator: str, domain: str) -> dict[str, Any]:
-        """What the partner has learned of ``creator``'s taste in ``domain``, as a dict."""
+        """What the partner has learned of ``creator``'s taste in ``domain``, as a dict.
+
+        The profile is of the model the studio's strategy proposes with in
+        ``domain`` (its ``taste_model(domain)``; the Bradley–Terry model for a
+        strategy without one), tested on choices it was not fitted on, with the
+        favourite spots when that model is an ideal-point one. It is fitted
+        once per state of the feedback: asking again before the next judgment
+        costs no fit.
+        """
         feedback = self.feedback(creator, domain)
         profile: dict[str, Any] = {
             "creator": creator,
@@ -240,15 +249,33 @@ class Studio:
             "attunement": self.attunement(creator, domain),
         }
         try:
-            from .attunement import ideal_point, taste_profile
+            from .attunement import (
+                IdealPointTasteModel,
+                TasteProfile,
+                fit_from_feedback,
+                ideal_point,
+            )
         except ImportError:  # the attunement package is optional for custom strategies
             return profile
-        names = partner_registry.for_domain(domain)[0].feature_names
-        model = taste_profile(feedback, names, creator=creator, domain=domain)
-        profile["model"] = model.to_dict()
-        profile["summary"] = model.summary()
-        profile["ideal_point"] = ideal_point(feedback, names)
-        return profile
+        key = (creator, domain, _feedback_key(feedback))
+        with self._lock:
+            learned = self._tastes.get(key)
+        if learned is None:
+            names = partner_registry.for_domain(domain)[0].feature_names
+            make = getattr(self.strategy, "taste_model", None)
+            model = make(domain) if callable(make) else None
+            fitted = fit_from_feedback(feedback, model=model)
+            summary = TasteProfile.from_model(
+                fitted, feedback, names, creator=creator, domain=domain
+            )
+            learned = {"model": summary.to_dict(), "summary": summary.summary()}
+            if isinstance(fitted, IdealPointTasteModel):
+                learned["ideal_point"] = ideal_point(feedback, names, model=fitted)
+            with self._lock:
+                self._tastes[key] = learned
+                while len(self._tastes) > TASTE_CACHE_SIZE:
+                    self._tastes.pop(next(iter(self._tastes)))
+        return {**profile, **learned}
 
     def attunement(self, creator: str, domain: str) -> dict[str, Any]:
         """How often the partner foresaw the creator's pick, across their works."""
@@ -326,6 +353,21 @@ class Studio:
             return np.random.default_rng(secrets.randbits(64))
         created_at = self._state(work_id).events[0].seq  # the same in a replayed session
         return np.random.default_rng(np.random.SeedSequence([self._seed, created_at, round_no]))
+
+
+#: fitted taste profiles a studio keeps (one per creator, domain and state of their feedback)
+TASTE_CACHE_SIZE = 32
+
+
+def _feedback_key(feedback: Feedback) -> int:
+    """Changes whenever anything the taste is fitted on does."""
+    return hash(
+        (
+            feedback.work_id,
+            tuple((c.winner, c.loser, c.weight, c.work_id, c.source) for c in feedback.comparisons),
+            tuple((r.artifact, r.value, r.work_id) for r in feedback.ratings),
+        )
+    )
 
 
 def default_strategy() -> Strategy:

@@ -462,24 +462,33 @@ PINNED_SPREAD = 0.2
 
 
 def ideal_point(
-    feedback: Feedback, names: list[str] | None = None, homes: int = 2
+    feedback: Feedback,
+    names: list[str] | None = None,
+    homes: int = 2,
+    *,
+    model: IdealPointTasteModel | None = None,
 ) -> dict[str, Any] | None:
     """Where the creator's favourite spots are, feature by feature (``None`` before any judgment).
 
-    Fitted as the default strategy's model (``homes``, two): ``ideal`` and
-    ``uncertainty`` (posterior mean and standard deviation) are the highest
-    home's, and ``homes`` lists every home with its height against the highest,
-    whether the judgments have ``pinned`` it down (:data:`PINNED_SPREAD`) and
-    its ``surest`` features (:func:`surest`); ``pinned`` at the top is the
-    highest home's.
+    Fitted as the default strategy's model (``homes``, two), or read from
+    ``model`` when it is given already fitted (``feedback`` is then unused):
+    ``ideal`` and ``uncertainty`` (posterior mean and standard deviation) are
+    the highest home's, and ``homes`` lists every home with its height against
+    the highest, whether the judgments have ``pinned`` it down
+    (:data:`PINNED_SPREAD`) and its ``surest`` features (:func:`surest`);
+    ``pinned`` at the top is the highest home's.
     """
-    data = preference_data(feedback)
-    if len(data) == 0:
+    if model is None:
+        data = preference_data(feedback)
+        if len(data) == 0:
+            return None
+        model = IdealPointTasteModel(homes=homes).fit(data)
+    elif not (model.is_fitted and model.n_judgments_ and model.n_features_in_):
         return None
-    model = IdealPointTasteModel(homes=homes).fit(data)
+    homes = int(model.homes)
     d = model.n_features_in_
     keys = list(names) if names is not None and len(names) == d else [f"x{k}" for k in range(d)]
-    if int(homes) > 1:
+    if homes > 1:
         centres, _ = model._matched_homes(d)
         heights = model.home_heights_
     else:

@@ -30,6 +30,7 @@ __all__ = [
     "FeatureWeight",
     "HeldOut",
     "TasteProfile",
+    "feature_effects",
     "fit_from_feedback",
     "held_out",
     "taste_profile",
@@ -46,14 +47,28 @@ class FeatureWeight:
     name: str
     weight: float  # mean d(appeal)/d(feature), in logits per unit of the feature
     std: float  # its posterior standard deviation
+    agree: float = float("nan")  # posterior probability of the sign of ``weight``
 
     @property
     def sure(self) -> bool:
-        """The sign is known with about 95% posterior probability."""
-        return abs(self.weight) > 1.64 * self.std
+        """The sign is known with at least 95% posterior probability."""
+        agree = self.agree if np.isfinite(self.agree) else _sign_probability(self.weight, self.std)
+        return bool(agree >= 0.95)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "weight": self.weight, "std": self.std, "sure": self.sure}
+        return {
+            "name": self.name,
+            "weight": self.weight,
+            "std": self.std,
+            "agree": self.agree,
+            "sure": self.sure,
+        }
+
+
+def _sign_probability(mean: Any, std: Any) -> Any:
+    """P(the sign of ``mean``) under a normal posterior."""
+    z = np.abs(np.asarray(mean, dtype=float)) / (np.asarray(std, dtype=float) + 1e-12)
+    return 0.5 * (1.0 + np.vectorize(math.erf)(z / math.sqrt(2.0)))
 
 
 @dataclass(frozen=True)
@@ -268,11 +283,11 @@ class TasteProfile:
         names = list(feature_names) if feature_names else [f"feature {k}" for k in range(d)]
         if len(names) != d:
             names = [f"feature {k}" for k in range(d)]
-        weights: list[FeatureWeight] = []
-        if isinstance(model, BayesianTasteModel):
-            g, gs = model.gradient(X)
-            order = np.argsort(-np.abs(g) / (gs + 1e-9))[:top]
-            weights = [FeatureWeight(names[k], float(g[k]), float(gs[k])) for k in order]
+        g, gs, agree = feature_effects(model, X)
+        order = np.lexsort((-np.abs(g), -np.round(agree, 3)))[:top]  # surest, then strongest
+        weights = [
+            FeatureWeight(names[k], float(g[k]), float(gs[k]), float(agree[k])) for k in order
+        ]
         fav = [ids[k] for k in np.argsort(-mean)[:3]]
         test = held_out(model, feedback) if validate else HeldOut(0, float("nan"), float("nan"))
         return cls(
@@ -284,6 +299,35 @@ class TasteProfile:
             favourites=tuple(fav),
             **base,
         )
+
+
+def feature_effects(
+    model: TasteModel, X: np.ndarray, *, step: float = 0.05, n_draws: int = 200, latest: int = 200
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How each feature moves appeal near the artifacts ``X``, per feature.
+
+    Returns the posterior mean and standard deviation of the slope
+    d(appeal)/d(feature), in logits per unit of the feature, averaged over the
+    ``latest`` artifacts, and the posterior probability of the mean's sign. The
+    Bradley–Terry model has them in closed form (a normal posterior); for any
+    other model they are read from ``n_draws`` joint posterior draws, each
+    draw's slope a central difference of ``step`` (the same draw at every
+    point, so a draw's slope is that of one plausible taste), whose magnitude
+    may vary a lot across draws while its sign does not.
+    """
+    if isinstance(model, BayesianTasteModel):
+        g, gs = model.gradient(X)
+        return g, gs, _sign_probability(g, gs)
+    X = np.asarray(X, dtype=float)[-int(latest) :]
+    n, d = X.shape
+    moves = step * np.eye(d)[:, None, :]
+    points = np.concatenate([X[None] + moves, X[None] - moves]).reshape(-1, d)
+    draws = model.sample(points, int(n_draws), np.random.default_rng(0))
+    ahead, back = np.asarray(draws, dtype=float).reshape(-1, 2, d, n).transpose(1, 0, 2, 3)
+    slope = ((ahead - back) / (2 * step)).mean(axis=2)  # (draws, features)
+    mean = slope.mean(axis=0)
+    agree = np.where(mean >= 0, (slope > 0).mean(axis=0), (slope < 0).mean(axis=0))
+    return mean, slope.std(axis=0), agree
 
 
 def fit_from_feedback(

@@ -214,7 +214,8 @@ class AttunedStrategy(Strategy):
         return f"AttunedStrategy(model={self.model!r})"
 
     # -- the model ----------------------------------------------------------------------
-    def _new_model(self, domain: str = "") -> TasteModel:
+    def taste_model(self, domain: str = "") -> TasteModel:
+        """A new, unfitted copy of the taste model this strategy fits in ``domain``."""
         if self.model is not None:
             return clone_model(self.model)
         return DOMAIN_MODELS.get(domain, DEFAULT_MODEL)()
@@ -250,7 +251,7 @@ class AttunedStrategy(Strategy):
         if len(data) == 0:
             self.model_ = None
         else:
-            model = self.model_ if self.model_ is not None else self._new_model(feedback.domain)
+            model = self.model_ if self.model_ is not None else self.taste_model(feedback.domain)
             self.model_ = model.fit(data)
         self._fingerprint = key
         return self

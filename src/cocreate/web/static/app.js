@@ -936,6 +936,14 @@ function homeLabel(home, k) {
   return home.pinned ? `Another home, ${pct(home.height)} as appealing` : "Another home, not pinned down yet";
 }
 
+// "more warmth" / "less symmetry"; a choice's option as "towards font courier"; "?" when unsure
+function leanText(f) {
+  const [param, option] = f.name.split("=");
+  const up = f.weight > 0;
+  const said = option === undefined ? `${up ? "more" : "less"} ${param}` : `${up ? "towards" : "away from"} ${param} ${option}`;
+  return f.sure ? said : `${said}?`;
+}
+
 async function renderTaste(box) {
   const w = S.work;
   const t = await api("GET", `/api/works/${w.id}/taste`);
@@ -959,14 +967,18 @@ async function renderTaste(box) {
   });
   const ideal = t.ideal_point;
   const homes = ideal ? ideal.homes : [];
-  box.replaceChildren(
+  const leans = ((t.model || {}).top_features || []).slice(0, 5);
+  box.replaceChildren(...[
     h("h2", { text: `What the partner has learned of ${w.creator}'s taste` }),
     h("p", { class: "small muted", text: `${t.judgments} preferences in ${w.domain}, from all of ${w.creator}'s works there.` }),
     t.summary ? h("p", { id: "taste-summary", text: t.summary }) : null,
     homes.length ? h("ul", { id: "taste-homes" }, homes.map((home, k) => h("li", {},
       h("b", { text: homeLabel(home, k) }), h("span", { class: "small", text: ` (surest features): ${tasteSpots(home)}` })))) : null,
+    leans.length ? h("p", { class: "small" }, "Near what you judged, appeal leans: ",
+      h("span", { id: "taste-leans", text: leans.map(leanText).join(", ") }),
+      h("span", { class: "muted", text: " (? not sure yet)" })) : null,
     ideal ? h("p", { class: "small muted", text: `Width of the taste ${Number(ideal.width).toFixed(2)} (how far appeal reaches around a favourite).` }) : null,
-    h("div", { class: "actions" }, exportLink, reset), sure);
+    h("div", { class: "actions" }, exportLink, reset), sure].filter(Boolean));
 }
 
 // -- keyboard --------------------------------------------------------------------------
