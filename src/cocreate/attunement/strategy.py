@@ -45,10 +45,16 @@ the rest as above. A set that holds the favourite only teaches that the others
 lose to it; a set without it makes the person say which of the other
 directions is best, which is how a taste with a second, better home is found
 (a decoy that looks best only because it was found first). The next set brings
-the favourite back; if the person keeps returning to it, the wait doubles
-(after 2K close picks, then 4K, ...), so a taste that is one spot pays little.
-A far pick over something close to the favourite ends the run; the pick from a
-set that stepped away neither counts nor ends it. The predicted pick of such a
+the favourite back. The run is counted afresh each round against the current
+favourite, and a set is stepped away from when it holds K, 2K, 4K, ... close
+picks. A far pick over something close to the favourite ends the run; the
+pick from a set that stepped away neither counts nor ends it (as long as
+nothing in that set is within the radius of the favourite as it is now). While
+the favourite still moves, the run often starts over, so the waits do not
+simply double: on the benchmark the strategy steps away in about 30% of the
+first ten rounds and 10–20% of later ones; counting the sets that stepped
+away, so that the waits strictly double, stepped away less and needed more
+rounds (``bench/RESULTS.md``). The predicted pick of such a
 set says so in its reason, and every pick of it has ``away=True`` (the session
 stores it, and the attunement curve marks the round); ``last_away_`` tells
 whether the latest round stepped away. By default the strategy steps away after
@@ -323,7 +329,7 @@ class AttunedStrategy(Strategy):
         favourite = X[[int(np.argmax(mean))]]
         run = self._run_at(favourite, feedback, work_id)
         times, rest = divmod(run, k)
-        if times == 0 or rest or times & (times - 1):  # after K picks close to it, 2K, 4K, ...
+        if times == 0 or rest or times & (times - 1):  # a run of K picks close to it, 2K, 4K, ...
             return None
         keep = np.flatnonzero(_min_dist(X, favourite) > self.away_radius)
         return keep if len(keep) >= n else None
