@@ -250,6 +250,7 @@ class Studio:
         }
         try:
             from .attunement import (
+                BayesianTasteModel,
                 IdealPointTasteModel,
                 TasteProfile,
                 fit_from_feedback,
@@ -264,7 +265,10 @@ class Studio:
             names = partner_registry.for_domain(domain)[0].feature_names
             make = getattr(self.strategy, "taste_model", None)
             model = make(domain) if callable(make) else None
-            fitted = fit_from_feedback(feedback, model=model)
+            if len(feedback):
+                fitted = fit_from_feedback(feedback, model=model)
+            else:  # nothing to fit: the profile says so
+                fitted = model if model is not None else BayesianTasteModel()
             summary = TasteProfile.from_model(
                 fitted, feedback, names, creator=creator, domain=domain
             )
