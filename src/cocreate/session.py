@@ -258,7 +258,7 @@ class Studio:
             )
         except ImportError:  # the attunement package is optional for custom strategies
             return profile
-        key = (creator, domain, _feedback_key(feedback))
+        key = (creator, domain, id(self.strategy), _feedback_key(feedback))
         with self._lock:
             learned = self._tastes.get(key)
         if learned is None:
