@@ -73,3 +73,18 @@ def test_the_grid_mode_runs_every_task(
     episodes = json.loads((tmp_path / "results-grid.json").read_text())["episodes"]
     assert len({e["task"] for e in episodes}) == 9 and len(episodes) == 18
     assert "checks that every method runs" not in capsys.readouterr().out
+
+
+def test_profile_cost_times_both_models_on_the_same_judgments(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cost = pytest.importorskip("bench.attunement.profile_cost")
+    fb = cost.judgments(12)
+    assert len(fb.comparisons) == 36 and len(fb.features) == 48
+    assert all(v.shape == (37,) for v in fb.features.values())
+    cost.main(["--rounds", "12", "--repeat", "1"])
+    rows = [r for r in capsys.readouterr().out.splitlines() if r.startswith("| 36 |")]
+    assert len(rows) == 1, "one row for 12 rounds of 4"
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert len(cells) == 7 and all(float(c.rstrip("×")) > 0 for c in cells[1:6])
+    assert cells[6].endswith("(chance 0.25)"), "one of 4 a round"
