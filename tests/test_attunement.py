@@ -17,6 +17,7 @@ from cocreate.attunement import (
     held_out,
     preference_data,
     taste_profile,
+    taste_report,
 )
 from cocreate.attunement.profile import feature_effects
 from cocreate.errors import InputError
@@ -233,6 +234,20 @@ def test_profile_of_an_ideal_point_taste_names_its_directions_too() -> None:
     below, _, _ = feature_effects(fitted, np.full((20, D), 0.05))
     above, _, _ = feature_effects(fitted, np.full((20, D), 0.95))
     assert below[TARGET > 0.5].min() > 0 and above[TARGET < 0.5].max() < 0
+
+
+def test_taste_report_speaks_for_the_model_it_is_given() -> None:
+    fb, _ = _simulate(bump_u, rounds=30, n=4, seed=8)
+    bt = taste_report(fb, NAMES)
+    assert bt["model"]["model"]["model"] == "bayesian-bradley-terry/1" and "ideal_point" not in bt
+    ip = taste_report(fb, NAMES, IdealPointTasteModel(homes=2), creator="ana", domain="design")
+    assert ip["model"]["model"]["model"] == "ideal-point/1" and ip["model"]["creator"] == "ana"
+    assert list(ip["ideal_point"]["ideal"]) == NAMES and len(ip["ideal_point"]["homes"]) == 2
+    assert ip["model"]["held_out"]["choices"] == 30 and "judgments" in ip["summary"]
+    json.dumps(ip)  # plain data
+    empty = taste_report(Feedback(work_id="w"), NAMES, IdealPointTasteModel())
+    assert empty["ideal_point"] is None and empty["model"]["n_judgments"] == 0
+    assert empty["summary"].startswith("No judgments yet")
 
 
 def test_profile_of_random_clicks_claims_no_taste() -> None:

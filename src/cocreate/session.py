@@ -8,6 +8,7 @@ of the ledger, and everything handed out is an immutable snapshot.
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 import threading
@@ -249,13 +250,7 @@ class Studio:
             "attunement": self.attunement(creator, domain),
         }
         try:
-            from .attunement import (
-                BayesianTasteModel,
-                IdealPointTasteModel,
-                TasteProfile,
-                fit_from_feedback,
-                ideal_point,
-            )
+            from .attunement import taste_report
         except ImportError:  # the attunement package is optional for custom strategies
             return profile
         key = (creator, domain, id(self.strategy), _feedback_key(feedback))
@@ -265,21 +260,12 @@ class Studio:
             names = partner_registry.for_domain(domain)[0].feature_names
             make = getattr(self.strategy, "taste_model", None)
             model = make(domain) if callable(make) else None
-            if len(feedback):
-                fitted = fit_from_feedback(feedback, model=model)
-            else:  # nothing to fit: the profile says so
-                fitted = model if model is not None else BayesianTasteModel()
-            summary = TasteProfile.from_model(
-                fitted, feedback, names, creator=creator, domain=domain
-            )
-            learned = {"model": summary.to_dict(), "summary": summary.summary()}
-            if isinstance(fitted, IdealPointTasteModel):
-                learned["ideal_point"] = ideal_point(feedback, names, model=fitted)
+            learned = taste_report(feedback, names, model, creator=creator, domain=domain)
             with self._lock:
                 self._tastes[key] = learned
                 while len(self._tastes) > TASTE_CACHE_SIZE:
                     self._tastes.pop(next(iter(self._tastes)))
-        return {**profile, **learned}
+        return {**profile, **copy.deepcopy(learned)}  # the kept one stays as it was
 
     def attunement(self, creator: str, domain: str) -> dict[str, Any]:
         """How often the partner foresaw the creator's pick, across their works."""

@@ -24,6 +24,7 @@ from .profile import (
     fit_from_feedback,
     held_out,
     taste_profile,
+    taste_report,
 )
 from .strategy import AttunedStrategy
 from .taste import BayesianTasteModel, PreferenceData, TasteModel, preference_data
@@ -43,4 +44,5 @@ __all__ = [
     "ideal_point",
     "preference_data",
     "taste_profile",
+    "taste_report",
 ]

@@ -34,6 +34,7 @@ __all__ = [
     "fit_from_feedback",
     "held_out",
     "taste_profile",
+    "taste_report",
 ]
 
 #: fewer choices than this are too few to test a model on
@@ -354,3 +355,32 @@ def taste_profile(
     """Fit a model to ``feedback`` and summarise it."""
     fitted = fit_from_feedback(feedback, current_work_id, model)
     return TasteProfile.from_model(fitted, feedback, feature_names, creator=creator, domain=domain)
+
+
+def taste_report(
+    feedback: Feedback,
+    feature_names: Sequence[str] | None = None,
+    model: TasteModel | None = None,
+    *,
+    creator: str | None = None,
+    domain: str | None = None,
+) -> dict[str, Any]:
+    """What a fit of ``model`` to ``feedback`` says, as plain data (JSON-serialisable).
+
+    ``model`` (unfitted; the Bradley–Terry model by default) is fitted here
+    unless there is nothing to fit; the result has the profile (``model``: its
+    ``to_dict()``), its ``summary`` for people and, when the model is an
+    ideal-point one, its favourite spots (``ideal_point``).
+    """
+    from .ideal import IdealPointTasteModel, ideal_point
+
+    model = model if model is not None else BayesianTasteModel()
+    fitted = fit_from_feedback(feedback, model=model) if len(feedback) else model
+    profile = TasteProfile.from_model(
+        fitted, feedback, feature_names, creator=creator, domain=domain
+    )
+    out: dict[str, Any] = {"model": profile.to_dict(), "summary": profile.summary()}
+    if isinstance(fitted, IdealPointTasteModel):
+        names = list(feature_names) if feature_names is not None else None
+        out["ideal_point"] = ideal_point(feedback, names, model=fitted)
+    return out
