@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -90,8 +91,13 @@ def test_the_loop_from_the_terminal(db: str, tmp_path: Path) -> None:
     assert re.search(r"favourite spot(, not pinned down yet)? \(surest features\):", shown)
     assert " ± " in shown and "width" in shown
     assert re.search(r"home 2, (\d+% as appealing|not pinned down yet): \w+ [\d.]+ ± ", shown)
+    exported = json.loads(cli(db, "taste", "ana", "toy", "--json"))
+    held = exported["model"]["held_out"]
     leans = re.search(r"appeal leans: (.*) \(\? not sure yet\)", " ".join(shown.split()))
-    assert leans and re.fullmatch(r"((more|less) \w+\??(, )?)+", leans.group(1)), shown
+    if held["tested"] and not held["above_chance"]:  # a fit to noise leans nowhere it can say
+        assert leans is None and "no taste it can tell from chance yet" in shown, shown
+    else:
+        assert leans and re.fullmatch(r"((more|less) \w+\??(, )?)+", leans.group(1)), shown
     assert '"cocreate-taste/1"' in cli(db, "taste", "ana", "toy", "--json")
     assert "forgot" in cli(db, "taste", "ana", "toy", "--reset")
     assert "ana in toy: 0 preferences learned" in cli(db, "taste", "ana", "toy")
@@ -161,3 +167,25 @@ def test_a_real_process(tmp_path: Path) -> None:
     assert result.returncode == 0 and "ledger intact: 0 events" in result.stdout
     result = subprocess.run([*run, "partners"], capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0
+
+
+def test_taste_leanings_are_said_only_when_the_taste_beats_chance() -> None:
+    from cocreate.cli import _format_profile
+
+    lean = {"name": "font=courier", "weight": 2.0, "std": 0.5, "agree": 0.99, "sure": True}
+    warmth = {"name": "warmth", "weight": -1.0, "std": 2.0, "agree": 0.6, "sure": False}
+
+    def shown(**held: object) -> str:
+        profile = {
+            "creator": "ana",
+            "domain": "design",
+            "judgments": 60,
+            "model": {"top_features": [lean, warmth], "held_out": held},
+        }
+        return " ".join(_format_profile(profile).split())
+
+    told = shown(choices=60, accuracy=0.7, chance=0.25, tested=True, above_chance=True)
+    assert "appeal leans: towards font courier, less warmth? (? not sure yet)" in told
+    assert "appeal leans" in shown(choices=3, accuracy=None, chance=0.25, tested=False)
+    noise = shown(choices=60, accuracy=0.26, chance=0.25, tested=True, above_chance=False)
+    assert "appeal leans" not in noise

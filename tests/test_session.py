@@ -276,7 +276,13 @@ def test_creators_and_taste_profile(memory_studio: cocreate.Studio) -> None:
     assert taste["model"]["format"] == "cocreate-taste/1" and taste["model"]["n_judgments"] == 12
     assert "judgments" in taste["summary"]
     held = taste["model"]["held_out"]  # three choices: too few to test the model on
-    assert held == {"choices": 3, "accuracy": None, "chance": 0.25}
+    assert held == {
+        "choices": 3,
+        "accuracy": None,
+        "chance": 0.25,
+        "tested": False,
+        "above_chance": False,
+    }
     assert "too few choices yet" in taste["summary"]
     ideal = taste["ideal_point"]  # where the proposing model thinks the favourite spot is
     names = create_partner("toy").feature_names

@@ -581,6 +581,9 @@ def _format_profile(profile: dict[str, Any]) -> str:
     if (line := describe_attunement(curve)) is not None:
         lines.append(line)
     leans = (profile.get("model") or {}).get("top_features") or []
+    held = (profile.get("model") or {}).get("held_out") or {}
+    if held.get("tested") and not held.get("above_chance"):
+        leans = []  # what a fit to choices it cannot foresee leans to is noise (see the summary)
     if leans:
         said = ", ".join(_lean(f) for f in leans[:5])
         lines.append(f"near what you judged, appeal leans: {said} (? not sure yet)")

@@ -102,7 +102,13 @@ class HeldOut:
     def to_dict(self) -> dict[str, Any]:
         acc = round(float(self.accuracy), 4) if np.isfinite(self.accuracy) else None
         chance = round(float(self.chance), 4) if np.isfinite(self.chance) else None
-        return {"choices": self.choices, "accuracy": acc, "chance": chance}
+        return {
+            "choices": self.choices,
+            "accuracy": acc,
+            "chance": chance,
+            "tested": bool(self.tested),
+            "above_chance": bool(self.above_chance),
+        }
 
 
 def _choices(feedback: Feedback, d: int) -> list[list[Comparison]]:

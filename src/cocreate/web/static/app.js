@@ -967,7 +967,9 @@ async function renderTaste(box) {
   });
   const ideal = t.ideal_point;
   const homes = ideal ? ideal.homes : [];
-  const leans = ((t.model || {}).top_features || []).slice(0, 5);
+  const held = (t.model || {}).held_out || {};
+  // what a fit to choices it cannot foresee leans to is noise (the summary says so)
+  const leans = held.tested && !held.above_chance ? [] : ((t.model || {}).top_features || []).slice(0, 5);
   box.replaceChildren(...[
     h("h2", { text: `What the partner has learned of ${w.creator}'s taste` }),
     h("p", { class: "small muted", text: `${t.judgments} preferences in ${w.domain}, from all of ${w.creator}'s works there.` }),
