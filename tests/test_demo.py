@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from PIL import Image
@@ -30,3 +31,22 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert "AI tools used (not authors)" in (out / "disclosure.txt").read_text()
     (row,) = csv.DictReader((out / "splits.csv").read_text().splitlines())
     assert row["contributor"] == "demo-person" and row["share_bps"] == "10000"
+
+
+def test_demo_reasons_are_shortened_at_words(tmp_path: Path) -> None:
+    buf = io.StringIO()
+    run_demo(
+        domain="design",
+        rounds=6,
+        n=4,
+        out_dir=tmp_path,
+        seed=2,
+        console=Console(file=buf, width=220),
+    )
+    rows = [line.split("│") for line in buf.getvalue().splitlines() if line.count("│") == 7]
+    why = [cells[3].strip() for cells in rows]  # the header row is drawn with ┃
+    assert len(why) == 6 and all(why)
+    for text in why:  # a percentage is whole, and a cut ends in an ellipsis
+        assert re.search(r"\(\d+$", text) is None and re.search(r"\(\d+%\)?$|\w$|…$|\)$", text), (
+            text
+        )

@@ -9,6 +9,7 @@ its Content Credentials and records, and checks the ledger.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,7 @@ def run_demo(
             table.add_row(
                 str(r),
                 pick.id[:8],
-                pick.reason[:60],
+                textwrap.shorten(pick.reason, 90, placeholder=" …"),
                 f"{person.utility(pick):+.3f}",
                 f"{best:+.3f}",
                 "yes" if foreseen == pick else ("no" if foreseen else "–"),
