@@ -48,17 +48,17 @@ from cocreate.attunement import (
     IdealPointTasteModel,
     PooledTasteModel,
 )
-from cocreate.model import Intention, Operator
+from cocreate.model import Intention
 from cocreate.partners.parametric import Float, ParametricSpace, parametric_partner
 from cocreate.proposing import (
+    VARIATION_STRENGTHS,
     Candidate,
     Comparison,
     DiverseStrategy,
     Feedback,
     ProposalContext,
+    make_pool,
 )
-
-STRENGTHS = (0.15, 0.35, 0.6, 0.85)  # as the session draws them
 
 
 def bench_partner(dim: int):
@@ -112,7 +112,7 @@ class EvolutionMethod(Method):
         if round_no == 0:
             return [self.partner.fresh(self.rng) for _ in range(self.n)]
         kids = [
-            self.partner.vary(self.parent, float(self.rng.choice(STRENGTHS)), self.rng)
+            self.partner.vary(self.parent, float(self.rng.choice(VARIATION_STRENGTHS)), self.rng)
             for _ in range(self.n - 1)
         ]
         return [self.parent, *kids]
@@ -150,24 +150,8 @@ class _PoolMethod(Method):
 
     def pool(self, anchors: list[str] | None = None) -> list[Candidate]:
         anchors = self.anchors() if anchors is None else anchors
-        p_fresh = 1.0 if not anchors else 0.2 + 0.5 * self.surprise
-        out: list[Candidate] = []
-        weights = np.array([1.0 / (1 + r) for r in range(len(anchors))])
-        for _ in range(self.pool_size):
-            seed = int(self.rng.integers(2**31))
-            crng = np.random.default_rng(seed)
-            if self.rng.random() < p_fresh:
-                g, op, parents, st = self.partner.fresh(crng), Operator.FRESH, (), None
-            elif len(anchors) >= 2 and self.rng.random() < 0.3:
-                i, j = self.rng.choice(len(anchors), 2, replace=False)
-                a, b = anchors[int(i)], anchors[int(j)]
-                g = self.partner.cross(self.genomes[a], self.genomes[b], crng)
-                op, parents, st = Operator.CROSS, (a, b), None
-            else:
-                a = anchors[int(self.rng.choice(len(anchors), p=weights / weights.sum()))]
-                st = float(self.rng.choice(STRENGTHS))
-                g, op, parents = self.partner.vary(self.genomes[a], st, crng), Operator.VARY, (a,)
-            out.append(Candidate(g, op, parents, seed, strength=st))
+        genomes = {a: self.genomes[a] for a in anchors}
+        out = make_pool(self.partner, genomes, self.pool_size, self.rng, surprise=self.surprise)
         for c in out:
             c.features = np.asarray(self.partner.describe(c.genome), dtype=float)
         return out

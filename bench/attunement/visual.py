@@ -35,17 +35,11 @@ from cocreate.attunement import (
     IdealPointTasteModel,
     PooledTasteModel,
 )
-from cocreate.model import Intention, Operator
+from cocreate.model import Intention
 from cocreate.partners.cppn import CPPNPartner
 from cocreate.partners.cppn.network import pixels
-from cocreate.proposing import (
-    Candidate,
-    Comparison,
-    Feedback,
-    ProposalContext,
-)
+from cocreate.proposing import VARIATION_STRENGTHS, Comparison, Feedback, ProposalContext, make_pool
 
-STRENGTHS = (0.15, 0.35, 0.6, 0.85)
 SIZE = 48
 PARTNER = CPPNPartner()
 INTENT = Intention("an emblem")
@@ -112,7 +106,8 @@ def run_evolution(
             shown = [PARTNER.fresh(rng, INTENT) for _ in range(n)]
         else:
             shown = [parent] + [
-                PARTNER.vary(parent, float(rng.choice(STRENGTHS)), rng) for _ in range(n - 1)
+                PARTNER.vary(parent, float(rng.choice(VARIATION_STRENGTHS)), rng)
+                for _ in range(n - 1)
             ]
         k, u = creator.choose(shown)
         parent = shown[k]
@@ -144,24 +139,8 @@ def run_attuned(
         liked = list(dict.fromkeys(reversed(picks)))
         anchors = strategy.anchors(liked, list(fb.features), fb, "bench")
         spent = time.perf_counter() - t0
-        weights = np.array([1.0 / (1 + j) for j in range(len(anchors))])
-        p_fresh = 1.0 if not anchors else 0.2 + 0.5 * surprise
-        pool = []
-        for _ in range(pool_size):
-            s = int(rng.integers(2**31))
-            crng = np.random.default_rng(s)
-            if rng.random() < p_fresh:
-                pool.append(Candidate(PARTNER.fresh(crng, INTENT), Operator.FRESH, (), s))
-            elif len(anchors) >= 2 and rng.random() < 0.3:
-                a, b = rng.choice(len(anchors), 2, replace=False)
-                g = PARTNER.cross(genomes[anchors[int(a)]], genomes[anchors[int(b)]], crng)
-                pool.append(Candidate(g, Operator.CROSS, (anchors[int(a)], anchors[int(b)]), s))
-            else:
-                a = anchors[int(rng.choice(len(anchors), p=weights / weights.sum()))]
-                st = float(rng.choice(STRENGTHS))
-                pool.append(
-                    Candidate(PARTNER.vary(genomes[a], st, crng), Operator.VARY, (a,), s, st)
-                )
+        genomes_of = {a: genomes[a] for a in anchors}
+        pool = make_pool(PARTNER, genomes_of, pool_size, rng, surprise=surprise, intention=INTENT)
         for c in pool:
             c.features = PARTNER.describe(c.genome)
         ctx = ProposalContext(

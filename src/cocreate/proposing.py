@@ -11,12 +11,19 @@ reason. Strategies plug in like scikit-learn estimators: hyper-parameters in
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .model import Genome, Intention, Operator
+
+if TYPE_CHECKING:
+    from .partners.base import Partner
+
+#: How bold a pool's variations are when the person has not said: one of these at random.
+VARIATION_STRENGTHS = (0.15, 0.35, 0.6, 0.85)
 
 
 @dataclass
@@ -30,6 +37,55 @@ class Candidate:
     strength: float | None = None
     features: np.ndarray | None = None
     note: str = ""  # what the operator did, for the reason shown
+
+
+def make_pool(
+    partner: Partner,
+    anchors: Mapping[str, Genome],
+    size: int,
+    rng: np.random.Generator,
+    *,
+    surprise: float = 0.0,
+    strength: float | None = None,
+    only_children: bool = False,
+    intention: Intention | None = None,
+    adopted: Collection[str] = (),
+) -> list[Candidate]:
+    """A round's ``size`` candidates, built on ``anchors`` (artifact id to genome, best first).
+
+    A share ``0.2 + 0.5 · surprise`` of them are fresh (all without anchors, none
+    with ``only_children``); of the rest, 30% cross two anchors when the partner
+    can, and the others vary one, the earlier anchors more often (weights
+    1, 1/2, 1/3, ...), at ``strength`` or at one of :data:`VARIATION_STRENGTHS`.
+    An ``adopted`` anchor (the person's own material, taken in by the partner)
+    is also offered as it is, every fourth candidate it is picked for. Each
+    candidate has its own seed, so that it can be made again from its recipe.
+    """
+    ids = list(anchors)
+    can_cross = "cross" in partner.capabilities and len(ids) >= 2
+    p_fresh = 1.0 if not ids else (0.0 if only_children else 0.2 + 0.5 * surprise)
+    weights = np.array([1.0 / (1 + r) for r in range(len(ids))])
+    pool: list[Candidate] = []
+    for k in range(size):
+        seed = int(rng.integers(2**31))
+        crng = np.random.default_rng(seed)
+        if rng.random() < p_fresh:
+            pool.append(Candidate(partner.fresh(crng, intention), Operator.FRESH, (), seed))
+            continue
+        if can_cross and rng.random() < 0.3:
+            i, j = rng.choice(len(ids), 2, replace=False)
+            pa, pb = ids[int(i)], ids[int(j)]
+            genome = partner.cross(anchors[pa], anchors[pb], crng)
+            pool.append(Candidate(genome, Operator.CROSS, (pa, pb), seed))
+            continue
+        pa = ids[int(rng.choice(len(ids), p=weights / weights.sum()))]
+        st = strength if strength is not None else float(rng.choice(VARIATION_STRENGTHS))
+        if pa in adopted and k % 4 == 0:
+            pool.append(Candidate(anchors[pa], Operator.ADOPT, (pa,), seed))
+            continue
+        genome = partner.vary(anchors[pa], st, crng)
+        pool.append(Candidate(genome, Operator.VARY, (pa,), seed, strength=st))
+    return pool
 
 
 @dataclass(frozen=True)

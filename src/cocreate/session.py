@@ -58,6 +58,7 @@ from .proposing import (
     ProposalContext,
     Strategy,
     describe_candidate,
+    make_pool,
 )
 from .state import History, WorkState, build_history
 from .storage import Storage, open_storage
@@ -997,31 +998,17 @@ class Work:
             genomes[a] = self._genome(partner, a, rng)
             if not (s.artifacts[a].get("recipe") or {}).get("genome"):
                 adopted.add(a)
-        can_cross = "cross" in partner.capabilities and len(anchors) >= 2
-        p_fresh = 1.0 if not anchors else (0.0 if only_children else 0.2 + 0.5 * surprise)
-        pool: list[Candidate] = []
-        for k in range(size):
-            seed = int(rng.integers(2**31))
-            crng = np.random.default_rng(seed)
-            if rng.random() < p_fresh:
-                pool.append(Candidate(partner.fresh(crng, s.intention), Operator.FRESH, (), seed))
-                continue
-            if can_cross and rng.random() < 0.3:
-                i, j = rng.choice(len(anchors), 2, replace=False)
-                pa, pb = anchors[int(i)], anchors[int(j)]
-                g = partner.cross(genomes[pa], genomes[pb], crng)
-                pool.append(Candidate(g, Operator.CROSS, (pa, pb), seed))
-                continue
-            # earlier anchors (more recent likes) get more children
-            weights = np.array([1.0 / (1 + r) for r in range(len(anchors))])
-            pa = anchors[int(rng.choice(len(anchors), p=weights / weights.sum()))]
-            st = strength if strength is not None else float(rng.choice([0.15, 0.35, 0.6, 0.85]))
-            if pa in adopted and k % 4 == 0:
-                pool.append(Candidate(genomes[pa], Operator.ADOPT, (pa,), seed))
-                continue
-            g = partner.vary(genomes[pa], st, crng)
-            pool.append(Candidate(g, Operator.VARY, (pa,), seed, strength=st))
-        return pool
+        return make_pool(
+            partner,
+            genomes,
+            size,
+            rng,
+            surprise=surprise,
+            strength=strength,
+            only_children=only_children,
+            intention=s.intention,
+            adopted=adopted,
+        )
 
     def _show(
         self,
