@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -69,3 +71,70 @@ def test_every_candidate_is_made_again_from_its_seed() -> None:
         else:
             again = PARTNER.vary(base[c.parents[0]], c.strength, rng)
         assert again == c.genome
+
+
+# -- strategies follow scikit-learn's conventions ---------------------------------------------
+
+
+def test_a_strategy_reads_and_changes_its_hyper_parameters_and_its_models() -> None:
+    from cocreate.attunement import AttunedStrategy, IdealPointTasteModel
+
+    given = IdealPointTasteModel(width=0.3)
+    s = AttunedStrategy(given, step_away=0)
+    params = s.get_params()
+    assert params["step_away"] == 0 and params["model"] is given
+    assert params["model__width"] == 0.3 and "model__homes" in params
+    assert "model__width" not in s.get_params(deep=False)
+    assert (
+        repr(s)
+        == "AttunedStrategy(model=IdealPointTasteModel(width=0.3, decisiveness=10.0), step_away=0)"
+    )
+
+    copy = type(s)(**s.get_params(deep=False))
+    assert copy.get_params() == s.get_params() and copy.model_ is None
+
+    assert s.set_params(model__width=0.2, novelty_weight=0.0) is s
+    assert s.get_params()["model__width"] == 0.2 and s.novelty_weight == 0.0
+    assert given.width == 0.3  # the caller's model is not changed under them
+
+
+def test_setting_a_parameter_forgets_what_was_learned() -> None:
+    import cocreate
+    from cocreate.attunement import AttunedStrategy
+
+    s = AttunedStrategy()
+    with cocreate.Studio("memory://", seed=1, strategy=s) as studio:
+        work = studio.create_work("toy", "ana", "calm numbers")
+        work.choose(work.propose(4)[0])
+        work.propose(4)
+    assert s.model_ is not None and s.last_scores_
+    s.set_params(n_draws=64)
+    assert s.n_draws == 64 and s.model_ is None and not hasattr(s, "last_scores_")
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"nope": 1}, "unknown parameter 'nope' of AttunedStrategy (parameters: model,"),
+        ({"step_away": -1}, "step_away must be a whole number"),
+        ({"away_radius": 2.0}, "away_radius must be between 0 and 1"),
+        ({"model__width": 0.2}, "'model' of AttunedStrategy is None, which has no parameters"),
+    ],
+)
+def test_a_bad_parameter_is_named_and_changes_nothing(params: dict, message: str) -> None:
+    from cocreate.attunement import AttunedStrategy
+    from cocreate.errors import InputError
+
+    s = AttunedStrategy(step_away=3)
+    before = s.get_params()
+    with pytest.raises(InputError, match=re.escape(message)):
+        s.set_params(**params)
+    assert s.get_params() == before
+
+
+def test_a_strategy_without_parameters() -> None:
+    from cocreate.proposing import DiverseStrategy
+
+    s = DiverseStrategy()
+    assert s.get_params() == {} and repr(s) == "DiverseStrategy()"
+    assert s.set_params() is s

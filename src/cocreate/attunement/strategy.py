@@ -216,9 +216,6 @@ class AttunedStrategy(Strategy):
         self.last_away_ = False
         self._fingerprint: tuple | None = None
 
-    def __repr__(self) -> str:
-        return f"AttunedStrategy(model={self.model!r})"
-
     # -- the model ----------------------------------------------------------------------
     def taste_model(self, domain: str = "") -> TasteModel:
         """A new, unfitted copy of the taste model this strategy fits in ``domain``."""
