@@ -10,7 +10,8 @@
   ``attuned-1h`` / ``attuned-1h-s0``: the default before 2026-12-02, one home
   and no stepping away), driven exactly as the session
   drives it: a pool of >= 200 candidates made with the partner's operators
-  (variations and crossovers of liked items plus fresh ones), ``.features``
+  by the session's own builder, ``cocreate.proposing.make_pool`` (variations
+  and crossovers of liked items plus fresh ones), ``.features``
   from ``partner.describe``, a ``Feedback`` built from the judgments, and
   ``strategy.select(pool, context)``; ``attuned-s0`` the same at surprise 0,
   ``attuned-bt-s0`` with the Bradley–Terry model instead (these variants
