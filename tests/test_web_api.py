@@ -655,6 +655,12 @@ def test_history_events_attunement(client: Client, studio: cocreate.Studio) -> N
     assert [j["kind"] for j in hist["judgments"]] == ["choose"]
     # the Python API's history has the same tree
     assert set(studio.work(w["id"]).history().nodes) == set(nodes)
+    assert nodes[kids[0]["id"]]["recipe"]["operator"] == "vary"
+    brief = client.get(f"/api/works/{w['id']}/history", params={"recipes": "false"})
+    slim = {n["id"]: n for n in ok(brief)["nodes"]}
+    assert slim.keys() == nodes.keys() and not any("recipe" in n for n in slim.values())
+    assert {k: v for k, v in nodes[a["id"]].items() if k != "recipe"} == slim[a["id"]]
+    assert len(brief.content) < 0.8 * len(client.get(f"/api/works/{w['id']}/history").content)
     events = ok(client.get(f"/api/works/{w['id']}/events"))
     assert events[0]["kind"] == "work.created" and all(e["hash"] for e in events)
     att = ok(client.get(f"/api/works/{w['id']}/attunement"))

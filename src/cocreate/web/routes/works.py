@@ -146,8 +146,12 @@ def router(ctx: AppContext) -> APIRouter:
         responses=ERRORS,
         response_model=dict[str, Any],
     )
-    def read_history(work_id: str) -> dict[str, Any]:
-        """The branching tree of everything proposed, contributed and edited, with depths."""
+    def read_history(work_id: str, recipes: bool = True) -> dict[str, Any]:
+        """The branching tree of everything proposed, contributed and edited, with depths.
+
+        ``recipes=false`` leaves out each node's recipe (most of the bytes of a long
+        work's tree; ``/artifacts/{id}`` has it): the page's History tab asks so.
+        """
         work = ctx.work(work_id)
         history = work.history()
         d = history.to_dict()
@@ -156,6 +160,8 @@ def router(ctx: AppContext) -> APIRouter:
         for depth, node in history.walk():
             n = by_id[node.artifact.id]
             n["depth"] = depth
+            if not recipes:
+                n.pop("recipe", None)
             n["content_url"] = content_url(node.artifact)
             if node.artifact.media_type in TEXT_PREVIEW:
                 n["text"] = node.artifact.content[:2000].decode("utf-8", "replace")

@@ -711,7 +711,7 @@ async function cancelJob() {
 // -- history ---------------------------------------------------------------------------
 async function renderHistory(body) {
   let hist;
-  try { hist = await api("GET", `/api/works/${S.work.id}/history`); } catch (e) { return fail(e); }
+  try { hist = await api("GET", `/api/works/${S.work.id}/history?recipes=false`); } catch (e) { return fail(e); }
   if (!hist.nodes.length) {
     return body.append(empty("No history yet", "Every proposal, upload and edit appears here as a branching tree.",
       h("a", { class: "button primary", href: `#/work/${S.work.id}` }, "Go to the session")));
