@@ -90,3 +90,17 @@ def test_profile_cost_times_both_models_on_the_same_judgments(
     seconds, ratios = [float(cells[k]) for k in (1, 2, 4)], [float(cells[k][:-1]) for k in (3, 5)]
     assert all(s >= 0 for s in seconds) and all(r > 0 for r in ratios)
     assert cells[6].endswith("(chance 0.25)"), "one of 4 a round"
+
+
+def test_history_bench_sends_less_for_the_page(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "bench_history.py"
+    spec = importlib.util.spec_from_file_location("bench_history", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    full, page = module.main(["--rounds", "3", "-n", "4", "--repeat", "2"])
+    assert full["name"] == "full" and 0 < page["bytes"] < 0.8 * full["bytes"]
+    lines = [r for r in capsys.readouterr().out.splitlines() if r.startswith("| ")]
+    assert len(lines) == 3 and all("| 12 |" in row for row in lines[1:])  # header, two rows
