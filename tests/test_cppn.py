@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from cocreate.errors import InputError, InvalidContent, InvalidGenome
+from cocreate.errors import ContentTooLarge, InputError, InvalidContent, InvalidGenome
 from cocreate.model import Intention
 from cocreate.partners.cppn import CPPNPartner
 from cocreate.partners.cppn import genome as cg
@@ -389,8 +389,10 @@ def _huge_png() -> bytes:
     ],
 )
 def test_bad_uploads_are_refused(content, media_type, problem):
-    with pytest.raises(InvalidContent, match=problem):
+    with pytest.raises(InvalidContent, match=problem) as caught:
         P.adopt(content, media_type, np.random.default_rng(0))
+    # too large (bytes or pixels) is its own kind, which the API answers with a 413
+    assert isinstance(caught.value, ContentTooLarge) == (problem in ("over the limit", "pixels"))
     if media_type == "image/png":
         with pytest.raises(InvalidContent):
             P.describe(None, content)

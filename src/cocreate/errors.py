@@ -45,6 +45,10 @@ class InvalidContent(InputError):
     """Media content is empty, too large, or not what its media type says."""
 
 
+class ContentTooLarge(InvalidContent):
+    """Media content over a size limit (bytes, or pixels of an image)."""
+
+
 class InvalidGenome(InputError):
     """A genome (a partner's recipe) is malformed, hostile or unknown."""
 

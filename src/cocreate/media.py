@@ -14,7 +14,7 @@ import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
 
-from .errors import CorruptStorage, InvalidContent, NotFound
+from .errors import ContentTooLarge, CorruptStorage, InvalidContent, NotFound
 
 MAX_CONTENT_BYTES = 50 * 1024 * 1024
 """The largest artifact accepted (50 MiB)."""
@@ -146,7 +146,7 @@ def check_content(content: bytes, media_type: str, max_bytes: int = MAX_CONTENT_
     if not content:
         raise InvalidContent("content is empty")
     if len(content) > max_bytes:
-        raise InvalidContent(
+        raise ContentTooLarge(
             f"content is {len(content):,} bytes, over the limit of {max_bytes:,} bytes"
         )
     if media_type not in KNOWN_TYPES:

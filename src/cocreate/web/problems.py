@@ -15,8 +15,8 @@ from fastapi.responses import JSONResponse, Response
 from ..errors import (
     Cancelled,
     CocreateError,
+    ContentTooLarge,
     InputError,
-    InvalidContent,
     LedgerIntegrityError,
     MissingExtra,
     NotFound,
@@ -49,7 +49,7 @@ def status_of(exc: Exception) -> int:
         return 429
     if isinstance(exc, NothingToUndo | Cancelled | Conflict):
         return 409
-    if isinstance(exc, InvalidContent) and "over the limit" in str(exc):
+    if isinstance(exc, ContentTooLarge):
         return 413
     if isinstance(exc, InputError):
         return 400

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import UploadFile
 
-from ..errors import InvalidContent
+from ..errors import ContentTooLarge, InvalidContent
 from ..media import KNOWN_TYPES, sniff
 
 UPLOAD_TYPES = sorted(KNOWN_TYPES)
@@ -30,7 +30,7 @@ async def read_upload(file: UploadFile, limit: int) -> bytes:
             break
         total += len(chunk)
         if total > limit:
-            raise InvalidContent(f"the file is over the limit of {limit:,} bytes for uploads")
+            raise ContentTooLarge(f"the file is over the limit of {limit:,} bytes for uploads")
         chunks.append(chunk)
     return b"".join(chunks)
 

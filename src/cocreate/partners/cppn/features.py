@@ -43,7 +43,7 @@ import warnings
 import numpy as np
 from PIL import Image
 
-from ...errors import InvalidContent
+from ...errors import ContentTooLarge, InvalidContent
 from ...media import sniff
 
 SIZE = 64
@@ -98,7 +98,7 @@ def read_upload(content: bytes, media_type: str | None = None) -> Image.Image:
     if not content:
         raise InvalidContent("the image is empty")
     if len(content) > MAX_UPLOAD_BYTES:
-        raise InvalidContent(
+        raise ContentTooLarge(
             f"the image is {len(content):,} bytes, over the limit of {MAX_UPLOAD_BYTES:,}"
         )
     found = sniff(content[:16])
@@ -116,7 +116,7 @@ def read_upload(content: bytes, media_type: str | None = None) -> Image.Image:
             with Image.open(io.BytesIO(content), formats=[_FORMATS[found]]) as probe:
                 w, h = probe.size
                 if w * h > MAX_UPLOAD_PIXELS:
-                    raise InvalidContent(
+                    raise ContentTooLarge(
                         f"the image is {w} × {h} = {w * h:,} pixels, over the limit of "
                         f"{MAX_UPLOAD_PIXELS:,} (a decompression bomb?)"
                     )
