@@ -138,3 +138,15 @@ def test_a_strategy_without_parameters() -> None:
     s = DiverseStrategy()
     assert s.get_params() == {} and repr(s) == "DiverseStrategy()"
     assert s.set_params() is s
+
+
+def test_a_strategy_refuses_a_model_that_is_not_one() -> None:
+    from cocreate.attunement import AttunedStrategy
+    from cocreate.errors import InputError
+
+    with pytest.raises(InputError, match=r"model must be a taste model .* not 'ideal'"):
+        AttunedStrategy(model="ideal")
+    s = AttunedStrategy()
+    with pytest.raises(InputError, match="model must be a taste model"):
+        s.set_params(model=42)
+    assert s.model is None

@@ -292,7 +292,12 @@ def test_creators_and_taste_profile(memory_studio: cocreate.Studio) -> None:
     first, second = ideal["homes"]
     assert first["ideal"] == ideal["ideal"] and first["height"] == 1.0
     assert list(second["ideal"]) == list(names) and 0 < second["height"] <= 1.0
+    events = len(memory_studio.events())
+    with pytest.raises(cocreate.UnknownDomain, match="unknown domain 'tyo'"):
+        memory_studio.reset_taste("ana", "tyo")  # a typo is refused, not recorded as a reset
+    assert len(memory_studio.events()) == events
     memory_studio.reset_taste("ana", "toy")
+    assert len(memory_studio.events()) == events + 1
     assert memory_studio.taste("ana", "toy")["ideal_point"] is None
     assert memory_studio.taste("ana", "toy")["judgments"] == 0
     assert len(work.judgments()) == 6, "a reset forgets the taste, not the ledger"

@@ -228,8 +228,15 @@ class Studio:
         )
 
     def reset_taste(self, creator: str, domain: str) -> None:
-        """Forget what ``creator`` taught in ``domain`` (the judgments stay in the ledger)."""
-        self._append("", EventKind.TASTE_RESET, person_id(creator), {"domain": domain})
+        """Forget what ``creator`` taught in ``domain`` (the judgments stay in the ledger).
+
+        The domain must be one a partner serves, or one the creator has works in:
+        a misspelt domain is refused (``UnknownDomain``), not recorded as a reset.
+        """
+        who = person_id(creator)
+        if not self.works(creator=who, domain=domain):
+            partner_registry.for_domain(domain)  # raises, naming the known domains
+        self._append("", EventKind.TASTE_RESET, who, {"domain": domain})
 
     def taste(self, creator: str, domain: str) -> dict[str, Any]:
         """What the partner has learned of ``creator``'s taste in ``domain``, as a dict.

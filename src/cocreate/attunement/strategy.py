@@ -191,6 +191,12 @@ class AttunedStrategy(Strategy):
         step_away: int | None = None,
         away_radius: float = 0.3,
     ) -> None:
+        if model is not None and not all(
+            callable(getattr(model, m, None)) for m in ("fit", "predict", "sample")
+        ):
+            raise InputError(
+                f"model must be a taste model (with fit, predict and sample), not {model!r}"
+            )
         if int(n_draws) < 1:
             raise InputError(f"n_draws must be at least 1, not {n_draws!r}")
         if step_away is not None and not (
