@@ -780,3 +780,52 @@ def test_serve_prints_the_real_port(
     web_server.serve("memory://", port=0)
     out = capsys.readouterr().out
     assert seen["port"] > 0 and f"http://127.0.0.1:{seen['port']}/" in out
+
+
+# -- a partner's own failure ---------------------------------------------------------------
+
+
+@pytest.fixture
+def failing_partner() -> Iterator[str]:
+    """A person's parametric partner whose render function fails after the first round."""
+    from cocreate.partners import register
+    from cocreate.partners.parametric import Float, ParametricSpace, parametric_partner
+    from cocreate.partners.registry import unregister
+
+    made = {"n": 0}
+
+    def render(params: dict, size: int | None = None) -> bytes:
+        made["n"] += 1
+        if made["n"] > 3:
+            raise ZeroDivisionError("the palette has no colours")
+        return b"%.3f" % params["a"]
+
+    space = ParametricSpace([Float("a", 0, 1), Float("b", 0, 1)])
+    register(parametric_partner("brittle", space, render, "text/plain", domain="brittle"))
+    yield "brittle"
+    unregister("brittle")
+
+
+def test_a_partners_failure_names_it_and_stores_nothing(
+    client: Client, studio: cocreate.Studio, failing_partner: str
+) -> None:
+    w = new_work(client, domain="brittle")
+    propose(client, w["id"], 3)
+    events = len(studio.events())
+    r = client.post(f"/api/works/{w['id']}/proposals", json={"by": "ana", "n": 3})
+    assert r.status_code == 500 and r.json()["error"] == "PartnerFailed"
+    assert r.json()["detail"] == (
+        "partner 'brittle' failed in render: ZeroDivisionError: the palette has no colours"
+    )
+    assert len(studio.events()) == events and len(studio.work(w["id"]).artifacts()) == 3
+    job = ok(client.post(f"/api/works/{w['id']}/jobs", json={"by": "ana", "n": 3}), 202)
+    for _ in range(200):
+        job = ok(client.get(f"/api/jobs/{job['id']}"))
+        if job["status"] != "running":
+            break
+        time.sleep(0.02)
+    assert job["status"] == "failed" and job["error"].startswith("partner 'brittle' failed")
+    with pytest.raises(cocreate.PartnerFailed) as caught:  # the same in Python, cause attached
+        studio.work(w["id"]).propose(2)
+    assert isinstance(caught.value.__cause__, ZeroDivisionError)
+    assert studio.verify().ok and len(studio.events()) == events

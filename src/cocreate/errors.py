@@ -100,6 +100,10 @@ class LedgerIntegrityError(CocreateError):
         self.seq = seq
 
 
+class PartnerFailed(CocreateError):
+    """A partner's own code failed while making or describing an artifact; nothing was stored."""
+
+
 class Cancelled(CocreateError):
     """A slow operation was stopped by its progress callback; nothing was stored."""
 

@@ -9,13 +9,14 @@ of the ledger, and everything handed out is an immutable snapshot.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import secrets
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -24,11 +25,13 @@ from .activity import ActivityIndex
 from .errors import (
     ArtifactNotFound,
     Cancelled,
+    CocreateError,
     ForeignArtifact,
     InputError,
     InvalidContent,
     InvalidJudgment,
     NothingToUndo,
+    PartnerFailed,
     WorkNotFound,
 )
 from .ledger import VerifyReport, now
@@ -174,7 +177,7 @@ class Studio:
                 "surprise": _unit(surprise, "surprise"),
             },
         )
-        self._partners[work_id] = instance
+        self._partners[work_id] = cast(Partner, _Guarded(instance))
         return Work(self, work_id)
 
     def work(self, work_id: str) -> Work:
@@ -341,7 +344,8 @@ class Studio:
     def _partner(self, state: WorkState) -> Partner:
         p = self._partners.get(state.work_id)
         if p is None:
-            p = partner_registry.create(state.partner, **state.partner_params)
+            made = partner_registry.create(state.partner, **state.partner_params)
+            p = cast(Partner, _Guarded(made))
             self._partners[state.work_id] = p
         return p
 
@@ -1156,6 +1160,36 @@ class Work:
             raise
         except Exception as exc:
             raise InvalidContent(f"the {media_type} file could not be read: {exc}") from None
+
+
+class _Guarded:
+    """A partner whose own failures name it: an unexpected exception from its code while
+    making or describing an artifact becomes :class:`PartnerFailed` (``edit`` and ``adopt``
+    keep theirs: they are about the person's adjustments or material)."""
+
+    _GUARDED = frozenset({"fresh", "vary", "cross", "interpolate", "render", "describe"})
+
+    def __init__(self, partner: Partner) -> None:
+        self._partner = partner
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._partner, name)
+        if name not in self._GUARDED:
+            return value
+        partner_name = getattr(self._partner, "name", type(self._partner).__name__)
+
+        @functools.wraps(value)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return value(*args, **kwargs)
+            except CocreateError:
+                raise
+            except Exception as exc:
+                raise PartnerFailed(
+                    f"partner {partner_name!r} failed in {name}: {type(exc).__name__}: {exc}"
+                ) from exc
+
+        return call
 
 
 def _reads(partner: Partner, media_type: str) -> bool:
