@@ -150,3 +150,28 @@ def test_a_strategy_refuses_a_model_that_is_not_one() -> None:
     with pytest.raises(InputError, match="model must be a taste model"):
         s.set_params(model=42)
     assert s.model is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"strategy": "attuned"}, "strategy must be a cocreate.proposing.Strategy"),
+        ({"pool_size": 0}, "pool_size must be a whole number of candidates, not 0"),
+        ({"pool_size": 2.5}, "pool_size must be a whole number"),
+    ],
+)
+def test_a_studio_refuses_a_strategy_or_pool_that_is_not_one(kwargs: dict, message: str) -> None:
+    import cocreate
+
+    with pytest.raises(cocreate.InputError, match=re.escape(message)):
+        cocreate.Studio("memory://", **kwargs)
+
+
+def test_a_taste_is_of_a_person() -> None:
+    import cocreate
+
+    with (
+        cocreate.Studio("memory://") as studio,
+        pytest.raises(cocreate.InputError, match="id is required"),
+    ):
+        studio.taste(" ", "design")

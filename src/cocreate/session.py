@@ -119,6 +119,12 @@ class Studio:
         seed: int | None = None,
         storage: Storage | None = None,
     ) -> None:
+        if strategy is not None and not callable(getattr(strategy, "select", None)):
+            raise InputError(
+                f"strategy must be a cocreate.proposing.Strategy (with select), not {strategy!r}"
+            )
+        if isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1:
+            raise InputError(f"pool_size must be a whole number of candidates, not {pool_size!r}")
         self.url = url or default_url()
         self.storage = storage or open_storage(self.url)
         if media is None:
@@ -251,6 +257,7 @@ class Studio:
         once per state of the feedback: asking again before the next judgment
         costs no fit.
         """
+        creator = person_id(creator)
         feedback = self.feedback(creator, domain)
         profile: dict[str, Any] = {
             "creator": creator,
