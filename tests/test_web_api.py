@@ -807,13 +807,20 @@ def failing_partner() -> Iterator[str]:
 
 
 def test_a_partners_failure_names_it_and_stores_nothing(
-    client: Client, studio: cocreate.Studio, failing_partner: str
+    client: Client,
+    studio: cocreate.Studio,
+    failing_partner: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     w = new_work(client, domain="brittle")
     propose(client, w["id"], 3)
     events = len(studio.events())
     r = client.post(f"/api/works/{w['id']}/proposals", json={"by": "ana", "n": 3})
     assert r.status_code == 500 and r.json()["error"] == "PartnerFailed"
+    # the operator's log has the whole story: the request and the partner's own traceback
+    (record,) = [x for x in caplog.records if x.name == "cocreate.web.problems"]
+    assert f"POST /api/works/{w['id']}/proposals" in record.getMessage()
+    assert record.exc_info and isinstance(record.exc_info[1].__cause__, ZeroDivisionError)
     assert r.json()["detail"] == (
         "partner 'brittle' failed in render: ZeroDivisionError: the palette has no colours"
     )
@@ -825,6 +832,9 @@ def test_a_partners_failure_names_it_and_stores_nothing(
             break
         time.sleep(0.02)
     assert job["status"] == "failed" and job["error"].startswith("partner 'brittle' failed")
+    assert any(
+        x.name == "cocreate.web.jobs" and job["id"] in x.getMessage() for x in caplog.records
+    )
     with pytest.raises(cocreate.PartnerFailed) as caught:  # the same in Python, cause attached
         studio.work(w["id"]).propose(2)
     assert isinstance(caught.value.__cause__, ZeroDivisionError)

@@ -8,6 +8,7 @@ False once the person asked to cancel, which makes the session raise
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -16,7 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import Cancelled, CocreateError
+from ..errors import Cancelled, CocreateError, PartnerFailed
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], "bool | None"]
 Runner = Callable[[Progress], list[Any]]
@@ -97,8 +100,11 @@ class Jobs:
             job.status = "cancelled"
         except CocreateError as exc:  # bad input found late (e.g. a partner cannot cross)
             job.status, job.error = "failed", str(exc)
-        except Exception as exc:  # a partner's bug must not kill the server
+            if isinstance(exc, PartnerFailed):
+                log.error("job %s (%s) failed: %s", job.id, job.kind, exc, exc_info=exc)
+        except Exception as exc:  # a bug must not kill the server; the log has the traceback
             job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+            log.error("job %s (%s) failed", job.id, job.kind, exc_info=exc)
         else:
             job.artifacts = [a.id for a in artifacts]
             job.round = artifacts[0].round if artifacts else None

@@ -6,6 +6,7 @@ answers with an HTML traceback.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,6 +26,8 @@ from ..errors import (
 )
 from .jobs import TooBusy
 from .schemas import Problem
+
+log = logging.getLogger(__name__)
 
 #: The error answers every route may give, for the OpenAPI schema.
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -80,7 +83,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CocreateError)
     async def _cocreate_error(request: Request, exc: CocreateError) -> JSONResponse:
-        return problem(status_of(exc), str(exc) or type(exc).__name__, type(exc).__name__)
+        status = status_of(exc)
+        if status >= 500:  # not the caller's doing: the operator needs the whole story
+            log.error("%s %s: %s", request.method, request.url.path, exc, exc_info=exc)
+        return problem(status, str(exc) or type(exc).__name__, type(exc).__name__)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -97,7 +103,8 @@ def install(app: FastAPI) -> None:
                 return problem(403, "cross-origin writes are refused", "Forbidden")
         try:
             response = await call_next(request)
-        except Exception as exc:  # never an HTML traceback
+        except Exception as exc:  # never an HTML traceback to the caller; the log has it
+            log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
             return problem(500, f"internal error: {type(exc).__name__}", "InternalError")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
