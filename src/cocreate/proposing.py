@@ -10,17 +10,16 @@ reason. Strategies plug in like scikit-learn estimators: hyper-parameters in
 
 from __future__ import annotations
 
-import copy
 import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import InputError
 from .model import Genome, Intention, Operator
+from .params import Params
 
 if TYPE_CHECKING:
     from .partners.base import Partner
@@ -154,63 +153,15 @@ class Pick:
     away: bool = False  # the set leaves the favourite out on purpose (a strategy's step away)
 
 
-class Strategy(ABC):
+class Strategy(Params, ABC):
     """Picks N of a pool; see the module docstring.
 
-    scikit-learn's conventions: the arguments of ``__init__`` are the
-    hyper-parameters, kept as attributes of the same names; ``get_params`` and
-    ``set_params`` read and change them (``model__width`` reaches a parameter's
-    own), ``type(s)(**s.get_params(deep=False))`` is an unfitted copy, and
-    learned state lives in attributes ending in ``_``.
+    scikit-learn's conventions (:class:`cocreate.params.Params`): the arguments
+    of ``__init__`` are the hyper-parameters, kept as attributes of the same
+    names; ``get_params`` and ``set_params`` read and change them
+    (``model__width`` reaches a parameter's own), and learned state lives in
+    attributes ending in ``_``.
     """
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        skip = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-        return [n for n, p in sig.parameters.items() if n != "self" and p.kind not in skip]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The hyper-parameters; with ``deep``, those of any that have their own as ``name__p``."""
-        out = {k: getattr(self, k) for k in self._param_names()}
-        if deep:
-            for k, v in list(out.items()):
-                if hasattr(v, "get_params") and not isinstance(v, type):
-                    out.update({f"{k}__{kk}": vv for kk, vv in v.get_params().items()})
-        return out
-
-    def set_params(self, **params: Any) -> Strategy:
-        """Change hyper-parameters, checked as the constructor checks them; what was learned is
-        forgotten. ``name__p`` changes ``p`` of the hyper-parameter ``name`` (e.g. the model)."""
-        names = self._param_names()
-        own: dict[str, Any] = {}
-        nested: dict[str, dict[str, Any]] = {}
-        for key, value in params.items():
-            name, sep, sub = key.partition("__")
-            if name not in names:
-                known = ", ".join(names) or "none"
-                raise InputError(
-                    f"unknown parameter {key!r} of {type(self).__name__} (parameters: {known})"
-                )
-            if sep:
-                nested.setdefault(name, {})[sub] = value
-            else:
-                own[name] = value
-        merged = {**self.get_params(deep=False), **own}
-        for name, sub in nested.items():
-            inner = merged[name]
-            if not hasattr(inner, "set_params"):
-                raise InputError(
-                    f"{name!r} of {type(self).__name__} is {inner!r}, which has no parameters"
-                    f" to set ({', '.join(sorted(sub))}); give it one first"
-                )
-            merged[name] = copy.deepcopy(inner).set_params(**sub)  # never the caller's object
-        fresh = type(self)(**merged)  # checks the values as the constructor does
-        for key in list(vars(self)):
-            if key not in vars(fresh):
-                delattr(self, key)
-        vars(self).update(vars(fresh))
-        return self
 
     def __repr__(self) -> str:
         try:

@@ -46,7 +46,6 @@ takes a few milliseconds.
 
 from __future__ import annotations
 
-import inspect
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -55,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from ..params import Params
 from ..proposing import Feedback
 
 __all__ = [
@@ -304,28 +304,11 @@ def _log_sigmoid(x: np.ndarray) -> np.ndarray:
     return -np.logaddexp(0.0, -x)
 
 
-class HyperParameters:
-    """scikit-learn plumbing: the keyword-only arguments of ``__init__`` are the hyper-parameters.
+class HyperParameters(Params):
+    """scikit-learn plumbing for taste models (:class:`cocreate.params.Params`).
 
     Learned state lives in attributes ending in ``_``; :meth:`reset` forgets it.
     """
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values() if p.kind is p.KEYWORD_ONLY]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self._param_names()}
-
-    def set_params(self, **params: Any) -> Any:
-        """Change hyper-parameters; what was learned is forgotten."""
-        names = self._param_names()
-        for k, v in params.items():
-            if k not in names:
-                raise ValueError(f"unknown parameter {k!r} of {type(self).__name__}")
-            setattr(self, k, v)
-        return self.reset()
 
     def reset(self) -> Any:
         """Forget everything learned (the hyper-parameters stay)."""
