@@ -36,6 +36,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"model": Problem, "description": "Conflicts with the state of the work"},
     422: {"model": Problem, "description": "The request does not match the schema"},
 }
+#: The same, for routes that take a file.
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    413: {"model": Problem, "description": "The file is too large"},
+}
 
 
 class Conflict(CocreateError):

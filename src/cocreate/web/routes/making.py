@@ -11,8 +11,8 @@ from ...model import Artifact
 from ...session import Work
 from ..context import AppContext
 from ..presenters import TEXT_PREVIEW, artifact_out, work_partner
-from ..problems import ERRORS
-from ..schemas import ArtifactOut, EditIn, Problem
+from ..problems import ERRORS, UPLOAD_ERRORS
+from ..schemas import ArtifactOut, EditIn
 from ..uploads import media_type_of, read_upload
 
 
@@ -24,7 +24,7 @@ def router(ctx: AppContext) -> APIRouter:
         response_model=ArtifactOut,
         status_code=201,
         tags=["making"],
-        responses={**ERRORS, 413: {"model": Problem, "description": "The file is too large"}},
+        responses=UPLOAD_ERRORS,
     )
     async def contribute(
         work_id: str,
@@ -84,7 +84,7 @@ def router(ctx: AppContext) -> APIRouter:
         response_model=ArtifactOut,
         status_code=201,
         tags=["making"],
-        responses={**ERRORS, 413: {"model": Problem, "description": "The file is too large"}},
+        responses=UPLOAD_ERRORS,
     )
     async def edit_upload(
         work_id: str,
