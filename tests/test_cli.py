@@ -88,10 +88,22 @@ def test_the_loop_from_the_terminal(db: str, tmp_path: Path) -> None:
     assert "ledger intact" in cli(db, "verify")
     shown = cli(db, "taste", "ana", "toy")
     assert "preferences learned" in shown
-    assert re.search(r"favourite spot(, not pinned down yet)? \(surest features\):", shown)
     assert " ± " in shown and "width" in shown
-    assert re.search(r"home 2, (\d+% as appealing|not pinned down yet): \w+ [\d.]+ ± ", shown)
     exported = json.loads(cli(db, "taste", "ana", "toy", "--json"))
+    first, second = exported["ideal_point"]["homes"]
+    # "surest features" only of a pinned spot; an unpinned one says it only leans
+    said = (
+        "favourite spot (surest features)"
+        if first["pinned"]
+        else ("favourite spot, not pinned down yet (where it leans so far)")
+    )
+    assert f"{said}: " in shown, shown
+    how = (
+        r"\d+% as appealing \(surest features\)"
+        if second["pinned"]
+        else (r"not pinned down yet \(where it leans so far\)")
+    )
+    assert re.search(rf"home 2, {how}: \w+ [\d.]+ ± ", shown), shown
     held = exported["model"]["held_out"]
     leans = re.search(r"appeal leans: (.*) \(\? not sure yet\)", " ".join(shown.split()))
     if held["tested"] and not held["above_chance"]:  # a fit to noise leans nowhere it can say

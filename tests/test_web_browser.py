@@ -220,6 +220,13 @@ def insight(page: object, name: str, reset: bool = False, spots: bool = True) ->
         page.click("#taste-export")
     exported = json.loads(Path(info.value.path()).read_text())
     assert exported["model"]["format"] == "cocreate-taste/1" and exported["judgments"] > 0
+    if spots:  # "surest features" only of a pinned spot, as the exported taste has it
+        items = page.locator("#taste-homes li").all_inner_texts()
+        homes = exported["ideal_point"]["homes"]
+        assert len(items) == len(homes), items
+        for text, home in zip(items, homes, strict=True):
+            which = "surest features" if home["pinned"] else "where it leans so far"
+            assert f"({which}): " in text, (text, home["pinned"])
     if reset:
         page.click("#taste-reset")
         page.wait_for_selector("#taste-confirm:not([hidden])")

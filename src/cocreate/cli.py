@@ -560,6 +560,11 @@ def _spots(home: dict[str, Any]) -> str:
     return ", ".join(f"{r['feature']} {r['value']:.2f} ± {r['spread']:.2f}" for r in home["surest"])
 
 
+def _which(home: dict[str, Any]) -> str:
+    """What the listed features are: the surest of a pinned spot, a guess's leanings otherwise."""
+    return "surest features" if home["pinned"] else "where it leans so far"
+
+
 def _lean(feature: dict[str, Any]) -> str:
     """``more warmth`` / ``less symmetry``; a choice's option as ``towards font courier``."""
     param, is_choice, option = feature["name"].partition("=")
@@ -591,10 +596,10 @@ def _format_profile(profile: dict[str, Any]) -> str:
     if ideal:
         first, *others = ideal["homes"]
         label = "favourite spot" if first["pinned"] else "favourite spot, not pinned down yet"
-        lines.append(f"{label} (surest features): {_spots(first)}; width {ideal['width']:.2f}")
+        lines.append(f"{label} ({_which(first)}): {_spots(first)}; width {ideal['width']:.2f}")
         for k, home in enumerate(others, start=2):
             how = f"{home['height']:.0%} as appealing" if home["pinned"] else "not pinned down yet"
-            lines.append(f"home {k}, {how}: {_spots(home)}")
+            lines.append(f"home {k}, {how} ({_which(home)}): {_spots(home)}")
     return "\n".join(lines)
 
 

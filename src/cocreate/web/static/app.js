@@ -975,7 +975,7 @@ async function renderTaste(box) {
     h("p", { class: "small muted", text: `${t.judgments} preferences in ${w.domain}, from all of ${w.creator}'s works there.` }),
     t.summary ? h("p", { id: "taste-summary", text: t.summary }) : null,
     homes.length ? h("ul", { id: "taste-homes" }, homes.map((home, k) => h("li", {},
-      h("b", { text: homeLabel(home, k) }), h("span", { class: "small", text: ` (surest features): ${tasteSpots(home)}` })))) : null,
+      h("b", { text: homeLabel(home, k) }), h("span", { class: "small", text: ` (${home.pinned ? "surest features" : "where it leans so far"}): ${tasteSpots(home)}` })))) : null,
     leans.length ? h("p", { class: "small" }, "Near what you judged, appeal leans: ",
       h("span", { id: "taste-leans", text: leans.map(leanText).join(", ") }),
       h("span", { class: "muted", text: " (? not sure yet)" })) : null,
