@@ -167,6 +167,39 @@ def test_a_studio_refuses_a_strategy_or_pool_that_is_not_one(kwargs: dict, messa
         cocreate.Studio("memory://", **kwargs)
 
 
+class _Counting:
+    """The diverse strategy, noting how large each round's pool was."""
+
+    def __init__(self) -> None:
+        from cocreate.proposing import DiverseStrategy
+
+        self.inner, self.sizes = DiverseStrategy(), []
+
+    def select(self, pool: list, context: object) -> list:
+        self.sizes.append(len(pool))
+        return self.inner.select(pool, context)
+
+
+def test_a_rounds_pool_is_the_partners_size_unless_the_studio_sets_one() -> None:
+    import cocreate
+    from cocreate.partners.cppn.partner import CPPNPartner
+    from cocreate.partners.poster import PosterPartner
+
+    # the parametric partners describe a candidate from its parameters: a large pool
+    assert PosterPartner.pool_size == 256 > CPPNPartner.pool_size
+    counting = _Counting()
+    with cocreate.Studio("memory://", seed=1, strategy=counting) as studio:
+        studio.create_work("design", "ana", "a poster").propose(4)
+        studio.create_work("image", "ana", "an emblem").propose(4)
+        assert counting.sizes == [PosterPartner.pool_size, CPPNPartner.pool_size]
+    counting = _Counting()
+    with cocreate.Studio("memory://", seed=1, strategy=counting, pool_size=20) as studio:
+        work = studio.create_work("design", "ana", "a poster")
+        work.propose(4)
+        work.propose(9)  # never fewer than 3 N to choose N from
+        assert counting.sizes == [20, 27]
+
+
 def test_a_taste_is_of_a_person() -> None:
     import cocreate
 

@@ -106,7 +106,11 @@ class Studio:
 
     ``Studio()`` opens the default SQLite file in the user's data directory;
     ``Studio("sqlite:///my.db")``, ``Studio("postgresql://...")`` or
-    ``Studio("memory://")`` choose another storage.
+    ``Studio("memory://")`` choose another storage. ``strategy`` picks the N
+    shown (default: :func:`default_strategy`); ``pool_size`` is how many
+    candidates it picks them from (default: each partner's ``pool_size``,
+    256 for parametric partners, 96 for images; at least 3 N); ``seed``
+    makes every round's randomness reproducible.
     """
 
     def __init__(
@@ -115,7 +119,7 @@ class Studio:
         *,
         media: MediaStore | str | os.PathLike[str] | None = None,
         strategy: Strategy | None = None,
-        pool_size: int = 48,
+        pool_size: int | None = None,
         seed: int | None = None,
         storage: Storage | None = None,
     ) -> None:
@@ -123,7 +127,9 @@ class Studio:
             raise InputError(
                 f"strategy must be a cocreate.proposing.Strategy (with select), not {strategy!r}"
             )
-        if isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1:
+        if pool_size is not None and (
+            isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1
+        ):
             raise InputError(f"pool_size must be a whole number of candidates, not {pool_size!r}")
         self.url = url or default_url()
         self.storage = storage or open_storage(self.url)
@@ -533,7 +539,7 @@ class Work:
         anchors = [self._resolve(p) for p in parents] if parents else self._anchors(s, feedback)
         rng = self.studio._round_rng(self.id, s.last_round() + 1)
         partner = self.studio._partner(s)
-        size = max(self.studio.pool_size, 3 * n)
+        size = max(self.studio.pool_size or partner.pool_size, 3 * n)
         pool = self._pool(
             partner, anchors, size, rng, surprise, strength, only_children=bool(parents)
         )

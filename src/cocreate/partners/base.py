@@ -55,6 +55,10 @@ class Partner(ABC):
     accepts: ClassVar[tuple[str, ...]] = ()
     #: Parametric adjustments ``edit`` understands, name -> short description.
     edit_params: ClassVar[Mapping[str, str]] = {}
+    #: Candidates a round's pool holds by default (the strategy shows N of them): as many
+    #: as describing them affords, since every one is described and only the N shown are
+    #: rendered. ``Studio(pool_size=...)`` overrides it.
+    pool_size: ClassVar[int] = 48
 
     def __init__(self, **params: Any) -> None:
         self.params: dict[str, Any] = dict(params)

@@ -348,6 +348,9 @@ class ParametricPartner(Partner):
 
     space: ClassVar[ParametricSpace]
     source_type: ClassVar[str] = "algorithmicMedia"
+    #: describing a candidate reads its parameters, so a large pool is cheap (the
+    #: attunement benchmark's figures are for a pool of 256)
+    pool_size: ClassVar[int] = 256
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -44,6 +44,10 @@ class PartnerConformance:
             assert getattr(info, field), f"partner info lacks {field}"
         assert info.source_type in ("algorithmicMedia", "trainedAlgorithmicMedia")
         assert len(self.partner.feature_names) == len(set(self.partner.feature_names)) > 0
+        size = self.partner.pool_size
+        assert isinstance(size, int) and not isinstance(size, bool) and size >= 1, (
+            f"pool_size must be a whole number of candidates, not {size!r}"
+        )
 
     def test_registered_under_its_name(self) -> None:
         if self.registered:
