@@ -36,6 +36,17 @@ def test_a_run_keeps_to_its_rounds() -> None:
     assert ep.curve == sorted(ep.curve), "the best shown so far never falls"
 
 
+def test_the_small_pool_probe_differs_only_in_its_pool() -> None:
+    from bench.attunement.methods import METHODS
+
+    assert "attuned-s0-pool48" in run.OPT_IN  # a probe: only when named
+    small, usual = METHODS["attuned-s0-pool48"](8, 4, 0), METHODS["attuned-s0"](8, 4, 0)
+    assert len(small.pool()) == 48 and len(usual.pool()) == 256
+    assert small.surprise == usual.surprise == 0.0
+    ep = run.run_episode(("attuned-s0-pool48", "smooth", 8, 4, 0, 0, 3, 0))
+    assert ep.crash is None and ep.rounds == 3
+
+
 def test_the_goal_table_counts_a_longer_budget() -> None:
     episodes = [_episode("evolution", s, None, 100) for s in range(3)]
     episodes += [_episode("attuned-s0", s, 60 + s, 100) for s in range(3)]

@@ -296,6 +296,13 @@ class AttunedTwoHomesAwayMethod(AttunedTwoHomesAwayGreedyMethod):
     surprise = AttunedMethod.surprise
 
 
+class AttunedSmallPoolGreedyMethod(AttunedGreedyMethod):
+    """``attuned-s0`` choosing from 48 candidates, the session's pool before partners set it."""
+
+    name = "attuned-s0-pool48"
+    pool_size = 48
+
+
 class ThompsonStrategy(AttunedStrategy):
     """The attuned strategy as it was before qEUBO: each taste slot follows one posterior draw."""
 
@@ -508,6 +515,7 @@ METHODS: dict[str, type[Method]] = {
     "attuned-2h-s0": AttunedTwoHomesGreedyMethod,
     "attuned-2ha": AttunedTwoHomesAwayMethod,
     "attuned-2ha-s0": AttunedTwoHomesAwayGreedyMethod,
+    "attuned-s0-pool48": AttunedSmallPoolGreedyMethod,
     "oracle-pool": OraclePoolMethod,
     "pairwise-gp": PairwiseGPMethod,
     "optuna-prefgp": OptunaPrefGPMethod,

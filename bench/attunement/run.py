@@ -74,6 +74,7 @@ OPT_IN = (
     "attuned-2h-s0",
     "attuned-2ha",
     "attuned-2ha-s0",
+    "attuned-s0-pool48",
 )
 
 
