@@ -95,13 +95,13 @@ def test_the_loop_from_the_terminal(db: str, tmp_path: Path) -> None:
     said = (
         "favourite spot (surest features)"
         if first["pinned"]
-        else ("favourite spot, not pinned down yet (where it leans so far)")
+        else "favourite spot, not pinned down yet (where it leans so far)"
     )
     assert f"{said}: " in shown, shown
     how = (
         r"\d+% as appealing \(surest features\)"
         if second["pinned"]
-        else (r"not pinned down yet \(where it leans so far\)")
+        else r"not pinned down yet \(where it leans so far\)"
     )
     assert re.search(rf"home 2, {how}: \w+ [\d.]+ ± ", shown), shown
     held = exported["model"]["held_out"]

@@ -930,6 +930,11 @@ function tasteSpots(home) {
   return home.surest.map((r) => `${r.feature} ${Number(r.value).toFixed(2)} ± ${Number(r.spread).toFixed(2)}`).join(", ");
 }
 
+// what the listed features are: the surest of a pinned spot, a guess's leanings otherwise
+function tasteWhich(home) {
+  return home.pinned ? "surest features" : "where it leans so far";
+}
+
 // a home whose spot the judgments have not pinned down yet has no height worth showing
 function homeLabel(home, k) {
   if (k === 0) return home.pinned ? "Favourite spot" : "Favourite spot, not pinned down yet";
@@ -975,7 +980,7 @@ async function renderTaste(box) {
     h("p", { class: "small muted", text: `${t.judgments} preferences in ${w.domain}, from all of ${w.creator}'s works there.` }),
     t.summary ? h("p", { id: "taste-summary", text: t.summary }) : null,
     homes.length ? h("ul", { id: "taste-homes" }, homes.map((home, k) => h("li", {},
-      h("b", { text: homeLabel(home, k) }), h("span", { class: "small", text: ` (${home.pinned ? "surest features" : "where it leans so far"}): ${tasteSpots(home)}` })))) : null,
+      h("b", { text: homeLabel(home, k) }), h("span", { class: "small", text: ` (${tasteWhich(home)}): ${tasteSpots(home)}` })))) : null,
     leans.length ? h("p", { class: "small" }, "Near what you judged, appeal leans: ",
       h("span", { id: "taste-leans", text: leans.map(leanText).join(", ") }),
       h("span", { class: "muted", text: " (? not sure yet)" })) : null,
