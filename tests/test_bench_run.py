@@ -47,6 +47,23 @@ def test_the_small_pool_probe_differs_only_in_its_pool() -> None:
     assert ep.crash is None and ep.rounds == 3
 
 
+def test_the_hit_chance_probe_reads_each_draw_against_its_own_best() -> None:
+    import numpy as np
+    from bench.attunement.methods import _Hits
+
+    class Draws:  # two posterior draws over three candidates
+        def sample(self, X: object, n: int, rng: object) -> np.ndarray:
+            return np.array([[10.0, 9.5, 2.0], [1.0, 4.0, 3.9]])
+
+    hits = _Hits(Draws(), level=0.9, soft=0.03).sample(None, 2, None)
+    # within 90% of the draw's best: near 1; below: near 0, whatever the scale of the draw
+    assert np.allclose(hits.round(), [[1, 1, 0], [0, 1, 1]])
+    assert {"attuned-s0-hit90", "attuned-s0-hit80"} <= set(run.OPT_IN)
+    for method in ("attuned-s0-hit90", "attuned-s0-hit80"):
+        ep = run.run_episode((method, "narrow", 8, 4, 0, 0, 4, 0))
+        assert ep.crash is None and ep.rounds == 4
+
+
 def test_the_goal_table_counts_a_longer_budget() -> None:
     episodes = [_episode("evolution", s, None, 100) for s in range(3)]
     episodes += [_episode("attuned-s0", s, 60 + s, 100) for s in range(3)]

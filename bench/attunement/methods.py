@@ -303,6 +303,53 @@ class AttunedSmallPoolGreedyMethod(AttunedGreedyMethod):
     pool_size = 48
 
 
+class _Hits:
+    """A taste model whose posterior draws read "within ``level`` of this draw's best in the pool"
+    (a logistic step ``soft`` wide) instead of appeal; everything else is the model's."""
+
+    def __init__(self, model: Any, level: float, soft: float) -> None:
+        self.model, self.level, self.soft = model, level, soft
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.model, name)
+
+    def sample(self, X: np.ndarray, n_samples: int, rng: np.random.Generator) -> np.ndarray:
+        g = self.model.sample(X, n_samples, rng)
+        top = np.maximum(g.max(axis=1, keepdims=True), 1e-9)
+        z = np.clip((g / top - self.level) / self.soft, -50, 50)
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+class HitChanceStrategy(AttunedStrategy):
+    """The attuned strategy whose qEUBO maximises the chance that the set holds a hit (tried)."""
+
+    level, soft = 0.9, 0.03
+
+    def _choose(self, model, X, n, s, seen, rng, away=False, predicted=None):
+        hits = _Hits(model, self.level, self.soft)
+        return super()._choose(hits, X, n, s, seen, rng, away=away, predicted=predicted)
+
+
+class AttunedHit90GreedyMethod(AttunedGreedyMethod):
+    """``attuned-s0`` choosing each set for the chance of an item within 90% of the best."""
+
+    name = "attuned-s0-hit90"
+
+    def make_strategy(self):
+        return HitChanceStrategy()
+
+
+class AttunedHit80GreedyMethod(AttunedGreedyMethod):
+    """The same with a bar of 80% and a softer step."""
+
+    name = "attuned-s0-hit80"
+
+    def make_strategy(self):
+        strategy = HitChanceStrategy()
+        strategy.level, strategy.soft = 0.8, 0.05
+        return strategy
+
+
 class ThompsonStrategy(AttunedStrategy):
     """The attuned strategy as it was before qEUBO: each taste slot follows one posterior draw."""
 
@@ -516,6 +563,8 @@ METHODS: dict[str, type[Method]] = {
     "attuned-2ha": AttunedTwoHomesAwayMethod,
     "attuned-2ha-s0": AttunedTwoHomesAwayGreedyMethod,
     "attuned-s0-pool48": AttunedSmallPoolGreedyMethod,
+    "attuned-s0-hit90": AttunedHit90GreedyMethod,
+    "attuned-s0-hit80": AttunedHit80GreedyMethod,
     "oracle-pool": OraclePoolMethod,
     "pairwise-gp": PairwiseGPMethod,
     "optuna-prefgp": OptunaPrefGPMethod,

@@ -75,6 +75,8 @@ OPT_IN = (
     "attuned-2ha",
     "attuned-2ha-s0",
     "attuned-s0-pool48",
+    "attuned-s0-hit90",
+    "attuned-s0-hit80",
 )
 
 
