@@ -330,6 +330,12 @@ class HitChanceStrategy(AttunedStrategy):
         return super()._choose(hits, X, n, s, seen, rng, away=away, predicted=predicted)
 
 
+class HitChance80Strategy(HitChanceStrategy):
+    """A bar of 80% and a softer step."""
+
+    level, soft = 0.8, 0.05
+
+
 class AttunedHit90GreedyMethod(AttunedGreedyMethod):
     """``attuned-s0`` choosing each set for the chance of an item within 90% of the best."""
 
@@ -345,9 +351,7 @@ class AttunedHit80GreedyMethod(AttunedGreedyMethod):
     name = "attuned-s0-hit80"
 
     def make_strategy(self):
-        strategy = HitChanceStrategy()
-        strategy.level, strategy.soft = 0.8, 0.05
-        return strategy
+        return HitChance80Strategy()
 
 
 class ThompsonStrategy(AttunedStrategy):
