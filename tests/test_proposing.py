@@ -102,11 +102,11 @@ def test_setting_a_parameter_forgets_what_was_learned() -> None:
     import cocreate
     from cocreate.attunement import AttunedStrategy
 
-    s = AttunedStrategy()
-    with cocreate.Studio("memory://", seed=1, strategy=s) as studio:
+    with cocreate.Studio("memory://", seed=1, strategy=AttunedStrategy()) as studio:
         work = studio.create_work("toy", "ana", "calm numbers")
         work.choose(work.propose(4)[0])
         work.propose(4)
+        s = studio.strategy_for(work.id, "ana")
     assert s.model_ is not None and s.last_scores_
     s.set_params(n_draws=64)
     assert s.n_draws == 64 and s.model_ is None and not hasattr(s, "last_scores_")
@@ -187,17 +187,18 @@ def test_a_rounds_pool_is_the_partners_size_unless_the_studio_sets_one() -> None
 
     # the parametric partners describe a candidate from its parameters: a large pool
     assert PosterPartner.pool_size == 256 > CPPNPartner.pool_size
-    counting = _Counting()
-    with cocreate.Studio("memory://", seed=1, strategy=counting) as studio:
-        studio.create_work("design", "ana", "a poster").propose(4)
-        studio.create_work("image", "ana", "an emblem").propose(4)
-        assert counting.sizes == [PosterPartner.pool_size, CPPNPartner.pool_size]
-    counting = _Counting()
-    with cocreate.Studio("memory://", seed=1, strategy=counting, pool_size=20) as studio:
+    with cocreate.Studio("memory://", seed=1, strategy=_Counting()) as studio:
+        design = studio.create_work("design", "ana", "a poster")
+        design.propose(4)
+        image = studio.create_work("image", "ana", "an emblem")
+        image.propose(4)
+        assert studio.strategy_for(design.id, "ana").sizes == [PosterPartner.pool_size]
+        assert studio.strategy_for(image.id, "ana").sizes == [CPPNPartner.pool_size]
+    with cocreate.Studio("memory://", seed=1, strategy=_Counting(), pool_size=20) as studio:
         work = studio.create_work("design", "ana", "a poster")
         work.propose(4)
         work.propose(9)  # never fewer than 3 N to choose N from
-        assert counting.sizes == [20, 27]
+        assert studio.strategy_for(work.id, "ana").sizes == [20, 27]
 
 
 def test_a_taste_is_of_a_person() -> None:

@@ -73,7 +73,7 @@ def test_the_strategy_names_what_the_next_round_builds_on(studio: cocreate.Studi
     work.choose(first[0])
     work.reject(first[1])
     nxt = work.propose(6, surprise=0.0)
-    liked, candidates, work_id = studio.strategy.asked
+    liked, candidates, work_id = studio.strategy_for(work.id, "ana").asked
     assert liked == [first[0].id] and work_id == work.id
     assert set(candidates) == {first[0].id, first[2].id, first[3].id}, "never a rejected one"
     chosen = next(c for c in candidates if c != first[0].id)
@@ -88,8 +88,10 @@ def test_attuned_anchors_are_the_models_favourites(studio: cocreate.Studio) -> N
         work.choose(max(shown, key=lambda a: a.features[0]))  # a taste for feature 0
     s = work._s
     feedback = studio.feedback("ana", "toy", work.id)
-    picked = work._anchors(s, feedback)
-    model = studio.strategy.model_
+    from cocreate.rounds import RoundMaker
+
+    picked = RoundMaker(work).anchors(s, feedback, "ana")
+    model = studio.strategy_for(work.id, "ana").model_
     judged = [i for i in s.artifacts if i in feedback.features]
     best = max(judged, key=lambda i: float(model.predict(feedback.features[i][None])[0]))
     assert picked[0] == best and len(picked) <= 4
@@ -409,11 +411,12 @@ def test_an_image_work_learns_with_the_image_domains_model(tmp_path) -> None:
         work = st.create_work("image", "ana", "a calm emblem")
         work.choose(work.propose(3)[0])
         work.propose(3)
-        assert isinstance(strategy.model_, BayesianTasteModel)
+        assert isinstance(st.strategy_for(work.id, "ana").model_, BayesianTasteModel)
         design = st.create_work("design", "ana", "a poster")
         design.choose(design.propose(3)[1])
         design.propose(3)
-        assert isinstance(strategy.model_, IdealPointTasteModel)
+        assert isinstance(st.strategy_for(design.id, "ana").model_, IdealPointTasteModel)
+        assert strategy.model_ is None, "the studio's strategy is a template, never fitted"
 
 
 def test_a_file_the_partner_cannot_read_stays_in_the_work_but_out_of_the_pool(tmp_path) -> None:
@@ -446,7 +449,7 @@ def test_a_set_that_steps_away_says_so_to_the_person(tmp_path) -> None:
         stepped = []
         for _ in range(6):
             shown = work.propose(3)
-            if strategy.last_away_:
+            if st.strategy_for(work.id, "ana").last_away_:
                 stepped.append(shown)
             work.choose(shown[0])  # the predicted pick comes first
         assert stepped, "picking the favourite every round leads to a set away from it"

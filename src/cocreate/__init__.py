@@ -29,6 +29,7 @@ from .errors import (
     SchemaOutOfDate,
     StorageError,
     UnknownDomain,
+    UnknownOperator,
     UnknownPartner,
     WorkNotFound,
 )
@@ -47,7 +48,10 @@ from .model import (
 )
 from .partners import Partner
 from .proposing import Candidate, Feedback, Pick, ProposalContext, Strategy
-from .session import Studio, Work
+from .operators import OperatorSpec, register_operator
+from .rounds import Request
+from .studio import Studio
+from .work import Work
 from .state import History, HistoryNode
 
 __all__ = [
@@ -76,6 +80,7 @@ __all__ = [
     "NotFound",
     "NothingToUndo",
     "Operator",
+    "OperatorSpec",
     "Origin",
     "Partner",
     "PartnerFailed",
@@ -83,14 +88,17 @@ __all__ = [
     "Pick",
     "ProposalContext",
     "Recipe",
+    "Request",
     "SchemaOutOfDate",
     "StorageError",
     "Strategy",
     "Studio",
     "UnknownDomain",
+    "UnknownOperator",
     "UnknownPartner",
     "VerifyReport",
     "Work",
     "WorkNotFound",
     "__version__",
+    "register_operator",
 ]

@@ -11,6 +11,7 @@ the caller.
 from __future__ import annotations
 
 import enum
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,6 +22,11 @@ Genome = dict[str, Any]
 
 AI_PREFIX = "ai:"
 """Actors whose id starts with this are AI partners; every other actor is a person."""
+
+
+def new_id() -> str:
+    """A fresh id for an event, a work or an artifact."""
+    return uuid.uuid4().hex
 
 
 def partner_actor(partner_name: str) -> str:
@@ -40,7 +46,11 @@ class Origin(enum.StrEnum):
 
 
 class Operator(enum.StrEnum):
-    """How an artifact came to be."""
+    """How an artifact came to be: the built-in operators.
+
+    Partners register more by name (:mod:`cocreate.operators`); a record's
+    ``operator`` is then that name, a plain string.
+    """
 
     FRESH = "fresh"  # a new random genome
     VARY = "vary"  # a variation of one parent, with a strength
@@ -49,6 +59,14 @@ class Operator(enum.StrEnum):
     ADOPT = "adopt"  # a partner's genome built from human material
     CONTRIBUTE = "contribute"  # a person's own material
     EDIT = "edit"  # a person's edit of another artifact
+
+
+def operator_of(name: str) -> Operator | str:
+    """A recorded operator: a built-in member, or the name a partner registered it under."""
+    try:
+        return Operator(name)
+    except ValueError:
+        return str(name)
 
 
 class JudgmentKind(enum.StrEnum):
@@ -169,7 +187,7 @@ class Recipe:
     partner: str
     partner_version: str
     model_id: str
-    operator: Operator
+    operator: Operator | str
     seed: int | None
     genome: Genome | None
     strength: float | None = None
@@ -193,7 +211,7 @@ class Recipe:
             partner=d["partner"],
             partner_version=d["partner_version"],
             model_id=d["model_id"],
-            operator=Operator(d["operator"]),
+            operator=operator_of(d["operator"]),
             seed=d.get("seed"),
             genome=d.get("genome"),
             strength=d.get("strength"),
@@ -219,7 +237,7 @@ class Artifact:
     size: int
     origin: Origin
     author: str  # the partner's name for AI artifacts, the person's id otherwise
-    operator: Operator
+    operator: Operator | str
     parents: tuple[str, ...]
     created_at: str
     recipe: Recipe | None = None
@@ -287,7 +305,7 @@ class Artifact:
             size=int(d["size"]),
             origin=Origin(d["origin"]),
             author=d["author"],
-            operator=Operator(d["operator"]),
+            operator=operator_of(d["operator"]),
             parents=tuple(d.get("parents") or ()),
             created_at=d["created_at"],
             recipe=Recipe.from_dict(d["recipe"]) if d.get("recipe") else None,

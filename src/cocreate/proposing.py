@@ -39,6 +39,7 @@ class Candidate:
     strength: float | None = None
     features: np.ndarray | None = None
     note: str = ""  # what the operator did, for the reason shown
+    params: dict | None = None  # generation parameters it was made with (a direct round's)
 
 
 def make_pool(
@@ -178,6 +179,14 @@ class Strategy(Params, ABC):
     @abstractmethod
     def select(self, pool: Sequence[Candidate], context: ProposalContext) -> list[Pick]:
         """Return ``context.n`` distinct picks (fewer only if the pool is smaller)."""
+
+    def steer(self, context: ProposalContext) -> dict[str, float]:
+        """Generation parameters for a partner that makes its round directly.
+
+        By default the surprise dial as a sampling temperature (0.7 at 0 to
+        1.3 at 1); a strategy with a taste model may steer by what it learned.
+        """
+        return {"temperature": round(0.7 + 0.6 * float(context.surprise), 3)}
 
     def anchors(
         self,

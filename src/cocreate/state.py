@@ -194,6 +194,14 @@ class WorkState:
                 out.append(act.subject)
         return out
 
+    def restored(self) -> str | None:
+        """The node the person went back to, while their latest act is that restore."""
+        live = [a for a in self.acts.values() if a.undone_by is None and a.subject is not None]
+        if not live:
+            return None
+        latest = max(live, key=lambda a: a.seq)
+        return latest.subject if latest.kind == EventKind.RESTORED else None
+
     def current(self) -> str | None:
         """The artifact the person is on: the latest pick, edit, contribution or restore."""
         liked = self.liked()

@@ -33,6 +33,7 @@ from ..model import (
     Operator,
     Origin,
     is_person,
+    operator_of,
     partner_actor,
 )
 from ..state import WorkState
@@ -224,7 +225,7 @@ class RecipeUnitizer:
             return memo[i]
         a = lineage.state.artifacts[i]
         p = lineage.policy
-        op = Operator(a["operator"])
+        op = operator_of(a["operator"])
         parents = [x for x in a.get("parents") or () if x in lineage.state.artifacts]
         parents = [x for x in parents if x not in path and x != i]
         out: dict[tuple[str, str, str, str, str], float] = {}
@@ -275,14 +276,27 @@ class RecipeUnitizer:
                 own("generation", p.interpolate_novelty, f"interpolation by {partner}")
                 ends = [(parents[0], 1.0 - t), (parents[-1], t)] if len(parents) > 1 else []
                 inherit(1.0 - p.interpolate_novelty, ends or [(parents[0], 1.0)])
-            else:  # ADOPT and anything new: the partner built on its parents
-                own("generation", p.adopt_novelty, f"{op} by {partner}")
-                inherit(1.0 - p.adopt_novelty, [(x, 1.0) for x in parents])
+            else:  # ADOPT, or an operator a partner registered: it says what it adds
+                new = _novelty(op, p)
+                own("generation", new, f"{op} by {partner}")
+                inherit(1.0 - new, [(x, 1.0) for x in parents])
         total = sum(out.values())
         if total > 0 and abs(total - 1.0) > 1e-12:
             out = {k: v / total for k, v in out.items()}
         memo[i] = out
         return out
+
+
+def _novelty(op: str, p: Policy) -> float:
+    """The new share of an operator a partner registered (an adoption's when it says none)."""
+    from ..errors import UnknownOperator
+    from ..operators import operator_spec
+
+    try:
+        novelty = operator_spec(op).novelty
+    except UnknownOperator:  # recorded by a partner that is not installed here
+        novelty = None
+    return p.adopt_novelty if novelty is None else float(novelty)
 
 
 _UNITIZERS: dict[str, Unitizer] = {}

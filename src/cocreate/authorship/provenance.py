@@ -22,7 +22,7 @@ from typing import Any
 
 from prov.model import PROV_TYPE, ProvDocument
 
-from ..model import EventKind, Operator, Origin, is_person
+from ..model import EventKind, Operator, Origin, is_person, operator_of
 from ..state import WorkState
 from .attribution import Attribution, source_type_uri, work_partner_info
 
@@ -149,7 +149,7 @@ def prov_document(work: Any, attr: Attribution | None = None) -> ProvDocument:
                 Operator.CROSS: "cc:Crossover",
                 Operator.INTERPOLATE: "cc:Interpolation",
                 Operator.ADOPT: "cc:Adoption",
-            }.get(Operator(a["operator"]), "cc:Derivation")
+            }.get(operator_of(a["operator"]), "cc:Derivation")
             gen_act = round_acts.get(int(a.get("round") or 0)) if a.get("round") else None
             doc.wasDerivedFrom(
                 ent, entities[parent], gen_act, other_attributes={PROV_TYPE: derivation_type}

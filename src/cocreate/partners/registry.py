@@ -26,7 +26,8 @@ BUILTINS: dict[str, str] = {
 
 log = logging.getLogger(__name__)
 
-_lock = threading.Lock()
+_lock = threading.Lock()  # guards _classes
+_load_lock = threading.Lock()  # one loader; the others wait for it
 _classes: dict[str, type[Partner]] = {}
 _loaded = False
 
@@ -49,30 +50,31 @@ def unregister(name: str) -> None:
 
 
 def _load() -> None:
+    """Import the built-ins and plugins once; every caller waits until they are all in."""
     global _loaded
     if _loaded:
         return
-    with _lock:
+    with _load_lock:
         if _loaded:
             return
-        _loaded = True
-    import importlib
+        import importlib
 
-    for name, target in BUILTINS.items():
-        module, _, attr = target.partition(":")
-        try:
-            cls = getattr(importlib.import_module(module), attr)
-        except ImportError as exc:  # an optional dependency is missing
-            log.warning("built-in partner %s is unavailable: %s", name, exc)
-            continue
-        register(cls)
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name in _classes:
-            continue
-        try:
-            register(ep.load())
-        except Exception as exc:  # a broken plugin must not break the studio
-            log.warning("partner plugin %s could not be loaded: %s", ep.name, exc)
+        for name, target in BUILTINS.items():
+            module, _, attr = target.partition(":")
+            try:
+                cls = getattr(importlib.import_module(module), attr)
+            except ImportError as exc:  # an optional dependency is missing
+                log.warning("built-in partner %s is unavailable: %s", name, exc)
+                continue
+            register(cls)
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name in _classes:
+                continue
+            try:
+                register(ep.load())
+            except Exception as exc:  # a broken plugin must not break the studio
+                log.warning("partner plugin %s could not be loaded: %s", ep.name, exc)
+        _loaded = True  # only now: a caller that saw it true finds every partner
 
 
 def available() -> dict[str, type[Partner]]:

@@ -17,7 +17,7 @@ from ..schemas import ActorIn, GenerateIn, JobOut, Problem, RoundOut
 
 def generation(work: Work, body: GenerateIn) -> Any:
     """What making the round asks of the work, checked before anything starts."""
-    person_id(body.by)
+    by = person_id(body.by)  # the round is recorded as theirs, and their taste steers it
     kind = body.kind
     for ref in body.parents or ():
         work.artifact(ref)  # unknown parents are bad input now, not a failed job later
@@ -28,6 +28,7 @@ def generation(work: Work, body: GenerateIn) -> Any:
             parents=body.parents or None,
             strength=body.strength,
             progress=progress,
+            by=by,
         )
     if kind == "variations":
         target = body.artifact or (body.parents[0] if body.parents else None)
@@ -36,14 +37,14 @@ def generation(work: Work, body: GenerateIn) -> Any:
         work.artifact(target)
         strength = 0.3 if body.strength is None else body.strength
         return lambda progress: work.variations(
-            target, body.n, strength=strength, progress=progress
+            target, body.n, strength=strength, progress=progress, by=by
         )
     if not (body.a and body.b):
         raise InputError(f"{kind} needs two artifacts, 'a' and 'b'")
     work.artifact(body.a), work.artifact(body.b)
     if kind == "crossover":
-        return lambda progress: work.crossover(body.a, body.b, body.n, progress=progress)
-    return lambda progress: work.interpolate(body.a, body.b, body.n, progress=progress)
+        return lambda progress: work.crossover(body.a, body.b, body.n, progress=progress, by=by)
+    return lambda progress: work.interpolate(body.a, body.b, body.n, progress=progress, by=by)
 
 
 def router(ctx: AppContext) -> APIRouter:

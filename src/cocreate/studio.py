@@ -1,0 +1,422 @@
+"""The studio: where works live, with their ledger (storage), media and partners.
+
+A :class:`Studio` opens storage by URL, creates and finds works, keeps each
+work's folded state current by reading only new events, and answers questions
+that span works: a person's taste in a domain, their attunement, the ledger's
+integrity. The ask/tell loop of one work is :class:`cocreate.work.Work`.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+
+from . import partners as partner_registry
+from .activity import ActivityIndex
+from .errors import (
+    InputError,
+    WorkNotFound,
+)
+from .ledger import VerifyReport, canonical, now
+from .media import FileMediaStore, MediaStore, MemoryMediaStore
+from .model import (
+    Artifact,
+    Creator,
+    Event,
+    EventKind,
+    Intention,
+    NewEvent,
+    PartnerInfo,
+    new_id,
+)
+from .partners.base import Partner
+from .partners.guarded import Guarded
+from .preferences import attunement_curve, feedback_from_states
+from .proposing import (
+    DiverseStrategy,
+    Feedback,
+    Strategy,
+)
+from .state import WorkState
+from .storage import Storage, open_storage
+from .work import Work, person_id, unit_interval
+
+ArtifactRef = Artifact | str
+Progress = Callable[[int, int], "bool | None"]
+
+MAX_PROPOSALS = 64
+MAX_NOTE = 10_000
+
+
+def default_url() -> str:
+    """``$COCREATE_DB``, else a SQLite file in the user's data directory."""
+    env = os.environ.get("COCREATE_DB")
+    if env:
+        return env
+    import platformdirs
+
+    return f"sqlite:///{Path(platformdirs.user_data_dir('cocreate')) / 'studio.db'}"
+
+
+def default_media(url: str) -> MediaStore:
+    env = os.environ.get("COCREATE_MEDIA")
+    if env:
+        return FileMediaStore(env)
+    if url.startswith(("memory", ":memory:")):
+        return MemoryMediaStore()
+    if url.startswith("sqlite:///"):
+        db = Path(url[len("sqlite:///") :]).expanduser()
+        return FileMediaStore(db.with_name(db.stem + "-media"))
+    import platformdirs
+
+    return FileMediaStore(Path(platformdirs.user_data_dir("cocreate")) / "media")
+
+
+class Studio:
+    """Where works live: a ledger (storage) and a media store.
+
+    ``Studio()`` opens the default SQLite file in the user's data directory;
+    ``Studio("sqlite:///my.db")``, ``Studio("postgresql://...")`` or
+    ``Studio("memory://")`` choose another storage. ``strategy`` picks the N
+    shown (default: :func:`default_strategy`); ``pool_size`` is how many
+    candidates it picks them from (default: each partner's ``pool_size``,
+    256 for parametric partners, 96 for images; at least 3 N); ``seed``
+    makes every round's randomness reproducible.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        media: MediaStore | str | os.PathLike[str] | None = None,
+        strategy: Strategy | None = None,
+        pool_size: int | None = None,
+        seed: int | None = None,
+        storage: Storage | None = None,
+    ) -> None:
+        if strategy is not None and not callable(getattr(strategy, "select", None)):
+            raise InputError(
+                f"strategy must be a cocreate.proposing.Strategy (with select), not {strategy!r}"
+            )
+        if pool_size is not None and (
+            isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1
+        ):
+            raise InputError(f"pool_size must be a whole number of candidates, not {pool_size!r}")
+        self.url = url or default_url()
+        self.storage = storage or open_storage(self.url)
+        if media is None:
+            self.media = default_media(self.url)
+        elif isinstance(media, MediaStore):
+            self.media = media
+        else:
+            self.media = FileMediaStore(media)
+        self.strategy = strategy or default_strategy()
+        self.pool_size = pool_size
+        self._seed = seed
+        self._states: dict[str, WorkState] = {}
+        self._partners: dict[str, Partner] = {}
+        self._lock = threading.RLock()
+        self._activity = ActivityIndex(self.storage)
+        self._tastes: dict[tuple, dict[str, Any]] = {}  # fitted profiles, oldest first
+        self._strategies: OrderedDict[tuple, tuple[Strategy, threading.Lock]] = OrderedDict()
+
+    # -- works ------------------------------------------------------------------------
+    def create_work(
+        self,
+        domain: str,
+        creator: str,
+        intention: Intention | str | Mapping[str, Any],
+        *,
+        partner: str | None = None,
+        partner_params: Mapping[str, Any] | None = None,
+        title: str = "",
+        surprise: float = 0.3,
+    ) -> Work:
+        """Start a work in ``domain`` for ``creator`` with their intention."""
+        creator = person_id(creator)
+        try:
+            intent = Intention.coerce(intention)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"bad intention: {exc}") from None
+        if not intent.brief:
+            raise InputError("the intention needs a brief: say what you want to make")
+        classes = partner_registry.for_domain(domain)
+        cls = partner_registry.get(partner) if partner else classes[0]
+        if cls.domain != domain:
+            raise InputError(f"partner {cls.name!r} serves domain {cls.domain!r}, not {domain!r}")
+        instance = cls(**dict(partner_params or {}))
+        work_id = new_id()
+        self._append(
+            work_id,
+            EventKind.WORK_CREATED,
+            creator,
+            {
+                "domain": domain,
+                "partner": cls.name,
+                "partner_info": instance.info().to_dict(),
+                "partner_params": dict(partner_params or {}),
+                "creator": creator,
+                "title": title.strip() or intent.brief[:60],
+                "intention": intent.to_dict(),
+                "surprise": unit_interval(surprise, "surprise"),
+            },
+        )
+        self._partners[work_id] = cast(Partner, Guarded(instance))
+        return Work(self, work_id)
+
+    def work(self, work_id: str) -> Work:
+        """The work with this id (a unique prefix is enough)."""
+        return Work(self, self._resolve_work(work_id))
+
+    def works(self, *, creator: str | None = None, domain: str | None = None) -> list[Work]:
+        """Every work, oldest first, optionally of one creator or domain."""
+        out = []
+        for e in self.storage.events(kinds=[EventKind.WORK_CREATED]):
+            if creator is not None and e.payload["creator"] != creator:
+                continue
+            if domain is not None and e.payload["domain"] != domain:
+                continue
+            out.append(Work(self, e.work_id))
+        return out
+
+    def partners(self) -> list[PartnerInfo]:
+        return [cls().info() for cls in partner_registry.available().values()]
+
+    # -- people -----------------------------------------------------------------------
+    def register_creator(self, creator: Creator) -> Creator:
+        """Record a person's profile (names, PRO, IPI) for credits and split sheets."""
+        person_id(creator.id)
+        self._append("", EventKind.CREATOR_REGISTERED, creator.id, creator.to_dict())
+        return creator
+
+    def creators(self) -> list[Creator]:
+        """Everyone who created a work or registered, latest profile wins."""
+        found: dict[str, Creator] = {}
+        for e in self.storage.events(kinds=[EventKind.WORK_CREATED, EventKind.CREATOR_REGISTERED]):
+            if e.kind == EventKind.CREATOR_REGISTERED:
+                found[e.actor] = Creator(**{k: str(v) for k, v in e.payload.items()})
+            else:
+                found.setdefault(e.payload["creator"], Creator(id=e.payload["creator"]))
+        return list(found.values())
+
+    def creator(self, creator_id: str) -> Creator:
+        for c in self.creators():
+            if c.id == creator_id:
+                return c
+        return Creator(id=creator_id)
+
+    # -- taste ------------------------------------------------------------------------
+    def feedback(self, creator: str, domain: str, work_id: str = "") -> Feedback:
+        """Everything ``creator`` has taught about their taste in ``domain``."""
+        index = self._activity.refresh()  # reads only what was appended since
+        states = [self._state(w) for w in index.works_taught(creator, domain)]
+        return feedback_from_states(
+            states, creator, work_id, after_seq=index.reset_seq(creator, domain), domain=domain
+        )
+
+    def reset_taste(self, creator: str, domain: str) -> None:
+        """Forget what ``creator`` taught in ``domain`` (the judgments stay in the ledger).
+
+        The domain must be one a partner serves, or one the creator has works in:
+        a misspelt domain is refused (``UnknownDomain``), not recorded as a reset.
+        """
+        who = person_id(creator)
+        if not self.works(creator=who, domain=domain):
+            partner_registry.for_domain(domain)  # raises, naming the known domains
+        self._append("", EventKind.TASTE_RESET, who, {"domain": domain})
+
+    def taste(self, creator: str, domain: str) -> dict[str, Any]:
+        """What the partner has learned of ``creator``'s taste in ``domain``, as a dict.
+
+        The profile is of the model the studio's strategy proposes with in
+        ``domain`` (its ``taste_model(domain)``; the Bradley–Terry model for a
+        strategy without one), tested on choices it was not fitted on, with the
+        favourite spots when that model is an ideal-point one. It is fitted
+        once per state of the feedback: asking again before the next judgment
+        costs no fit.
+        """
+        creator = person_id(creator)
+        feedback = self.feedback(creator, domain)
+        profile: dict[str, Any] = {
+            "creator": creator,
+            "domain": domain,
+            "judgments": len(feedback),
+            "comparisons": len(feedback.comparisons),
+            "ratings": len(feedback.ratings),
+            "attunement": self.attunement(creator, domain),
+        }
+        try:
+            from .attunement import taste_report
+        except ImportError:  # the attunement package is optional for custom strategies
+            return profile
+        key = (creator, domain, id(self.strategy), _feedback_key(feedback))
+        with self._lock:
+            learned = self._tastes.get(key)
+        if learned is None:
+            names = partner_registry.for_domain(domain)[0].feature_names
+            make = getattr(self.strategy, "taste_model", None)
+            model = make(domain) if callable(make) else None
+            learned = taste_report(feedback, names, model, creator=creator, domain=domain)
+            with self._lock:
+                self._tastes[key] = learned
+                while len(self._tastes) > TASTE_CACHE_SIZE:
+                    self._tastes.pop(next(iter(self._tastes)))
+        return {**profile, **copy.deepcopy(learned)}  # the kept one stays as it was
+
+    def attunement(self, creator: str, domain: str) -> dict[str, Any]:
+        """How often the partner foresaw the creator's pick, across their works."""
+        states = [self._state(w.id) for w in self.works(creator=creator, domain=domain)]
+        return attunement_curve(states)
+
+    # -- the ledger -------------------------------------------------------------------
+    def verify(self) -> VerifyReport:
+        """Check the whole ledger; the report names the first bad event, if any."""
+        return self.storage.verify()
+
+    def events(self, work_id: str | None = None) -> list[Event]:
+        return self.storage.events(work_id=work_id)
+
+    def close(self) -> None:
+        self.storage.close()
+
+    def __enter__(self) -> Studio:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Studio {self.storage.url}>"
+
+    # -- internals --------------------------------------------------------------------
+    def _append(self, work_id: str, kind: str, actor: str, payload: Mapping[str, Any]) -> Event:
+        return self._append_many([(work_id, kind, actor, payload)])[0]
+
+    def _append_many(
+        self,
+        items: Sequence[tuple[str, str, str, Mapping[str, Any]]],
+        *,
+        expect: Any = None,
+    ) -> list[Event]:
+        at = now()
+        new = [NewEvent(new_id(), w, str(k), a, at, p) for w, k, a, p in items]
+        if expect is None:
+            return self.storage.append(new)
+        return self.storage.append(new, expect=expect)
+
+    def _resolve_work(self, work_id: str) -> str:
+        if not isinstance(work_id, str) or not work_id:
+            raise WorkNotFound("a work id is required")
+        if work_id in self._states:
+            return work_id
+        matches = [
+            e.work_id
+            for e in self.storage.events(kinds=[EventKind.WORK_CREATED])
+            if e.work_id.startswith(work_id)
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise WorkNotFound(f"no work with id {work_id!r}")
+        raise WorkNotFound(f"work id {work_id!r} is ambiguous: it starts {len(matches)} works")
+
+    def _state(self, work_id: str) -> WorkState:
+        with self._lock:
+            state = self._states.get(work_id)
+            if state is None:
+                state = WorkState(work_id)
+            new = self.storage.events(work_id=work_id, after=state.last_seq)
+            state.apply_all(new)
+            if not state.domain:
+                raise WorkNotFound(f"no work with id {work_id!r}")
+            self._states[work_id] = state
+            return state
+
+    def _partner(self, state: WorkState) -> Partner:
+        p = self._partners.get(state.work_id)
+        if p is None:
+            made = partner_registry.create(state.partner, **state.partner_params)
+            p = cast(Partner, Guarded(made))
+            self._partners[state.work_id] = p
+        return p
+
+    def _round_rng(self, work_id: str, round_no: int) -> np.random.Generator:
+        """Fresh entropy per round; with ``Studio(seed=...)``, the same sequence every run.
+
+        The seed mixes the studio's seed, the work's own creation record (its
+        domain, partner, creator, title and intention) and the round number, and
+        nothing else: another work, another person or another thread never
+        changes a seeded round.
+        """
+        if self._seed is None:
+            return np.random.default_rng(secrets.randbits(64))
+        created = self._state(work_id).events[0].payload
+        digest = hashlib.sha256(canonical(created)).digest()
+        work_key = int.from_bytes(digest[:8], "big")
+        return np.random.default_rng(np.random.SeedSequence([self._seed, work_key, round_no]))
+
+    def strategy_for(self, work_id: str, person: str) -> Strategy:
+        """The strategy that makes ``work_id``'s rounds for ``person``, as fitted so far.
+
+        Each (work, person) has its own clone of the studio's ``strategy``, so
+        what it learned for one person or work never steers another's round.
+        """
+        return self._strategy_slot(work_id, person)[0]
+
+    def _strategy_slot(self, work_id: str, person: str) -> tuple[Strategy, threading.Lock]:
+        key = (id(self.strategy), work_id, person)
+        with self._lock:
+            slot = self._strategies.get(key)
+            if slot is None:
+                slot = (clone_strategy(self.strategy), threading.Lock())
+                self._strategies[key] = slot
+                while len(self._strategies) > STRATEGY_CACHE_SIZE:
+                    self._strategies.popitem(last=False)
+            else:
+                self._strategies.move_to_end(key)
+            return slot
+
+
+#: fitted strategies a studio keeps (one per work and person, the latest used)
+STRATEGY_CACHE_SIZE = 64
+
+
+def clone_strategy(strategy: Strategy) -> Strategy:
+    """An unfitted copy with the same hyper-parameters (scikit-learn's ``clone``)."""
+    try:
+        return type(strategy)(**strategy.get_params(deep=False))
+    except Exception:  # a strategy that does not follow the conventions
+        return copy.deepcopy(strategy)
+
+
+#: fitted taste profiles a studio keeps (one per creator, domain and state of their feedback)
+TASTE_CACHE_SIZE = 32
+
+
+def _feedback_key(feedback: Feedback) -> int:
+    """Changes whenever anything the taste is fitted on does."""
+    return hash(
+        (
+            feedback.work_id,
+            tuple((c.winner, c.loser, c.weight, c.work_id, c.source) for c in feedback.comparisons),
+            tuple((r.artifact, r.value, r.work_id) for r in feedback.ratings),
+        )
+    )
+
+
+def default_strategy() -> Strategy:
+    """The attuned strategy when available, else the model-free one."""
+    try:
+        from .attunement import AttunedStrategy
+    except ImportError:
+        return DiverseStrategy()
+    return AttunedStrategy()
