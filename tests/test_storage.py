@@ -1,86 +1,50 @@
-"""The storage contract, checked against every backend; tamper detection; concurrency."""
+"""The storage contract on every backend; tamper detection; processes; SQLite specifics."""
 
 from __future__ import annotations
 
 import dataclasses
 import multiprocessing
 import sqlite3
-import threading
-import uuid
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from cocreate import CorruptStorage, SchemaOutOfDate, StorageError
-from cocreate.ledger import GENESIS, now
-from cocreate.model import NewEvent
-from cocreate.storage import MemoryStorage, Storage, open_storage
-from cocreate.storage.sql import SQLStorage
-
-
-def ev(work: str = "w1", kind: str = "test.event", n: int = 0, **payload) -> NewEvent:
-    return NewEvent(uuid.uuid4().hex, work, kind, "ana", now(), {"n": n, **payload})
+from cocreate.errors import Conflict
+from cocreate.storage import Expect, MemoryStorage, Storage, open_storage
+from cocreate.storage.sql import SQLStorage, newer_sql
+from cocreate.testing import StorageConformance
+from cocreate.testing.storage import event as ev
 
 
 @pytest.fixture
-def storage(backend_url: str) -> Storage:
+def storage(backend_url: str) -> Iterator[Storage]:
     s = open_storage(backend_url)
     yield s
     s.close()
 
 
-# -- the contract -----------------------------------------------------------------------
-def test_append_assigns_a_chain(storage: Storage) -> None:
-    first = storage.append([ev(n=1), ev(n=2)])
-    second = storage.append([ev(n=3)])
-    assert [e.seq for e in first + second] == [1, 2, 3]
-    assert first[0].prev_hash == GENESIS
-    assert first[1].prev_hash == first[0].hash and second[0].prev_hash == first[1].hash
-    assert storage.head() == (3, second[0].hash)
-    assert [e.payload["n"] for e in storage.events()] == [1, 2, 3]
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL of each SQL backend, for storages opened and reopened, by processes."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shared.db'}"
+    return request.getfixturevalue("postgres_url")
 
 
-def test_events_filter_by_work_kind_and_position(storage: Storage) -> None:
-    storage.append([ev("a", n=1), ev("b", n=2), ev("a", "other", n=3), ev("b", n=4)])
-    assert [e.payload["n"] for e in storage.events(work_id="a")] == [1, 3]
-    assert [e.payload["n"] for e in storage.events(kinds=["other"])] == [3]
-    assert [e.payload["n"] for e in storage.events(after=2)] == [3, 4]
-    assert [e.payload["n"] for e in storage.events(work_id="b", after=2)] == [4]
-    assert [e.payload["n"] for e in storage.events(limit=2)] == [1, 2]
+# -- the contract, on every backend ----------------------------------------------------
+class TestContract(StorageConformance):
+    """``cocreate.testing.StorageConformance`` on memory, SQLite and PostgreSQL."""
 
-
-def test_payload_round_trips(storage: Storage) -> None:
-    payload = {"text": 'écho ☀ "quoted"', "nested": {"b": [1, 2.5, None, True]}, "a": ""}
-    storage.append([ev(**payload)])
-    (e,) = storage.events()
-    assert {k: e.payload[k] for k in payload} == payload
-    assert storage.verify().ok
-
-
-def test_a_bad_batch_stores_nothing(storage: Storage) -> None:
-    storage.append([ev(n=1)])
-    with pytest.raises(ValueError, match="JSON"):
-        storage.append([ev(n=2), ev(n=3, bad=object())])
-    dup = ev(n=4)
-    with pytest.raises(StorageError, match="already in the ledger"):
-        storage.append([dup, dup])
-    assert [e.payload["n"] for e in storage.events()] == [1]
-    assert storage.head()[0] == 1 and storage.verify().ok
-
-
-def test_threads_lose_nothing(storage: Storage) -> None:
-    def worker(k: int) -> None:
-        for i in range(20):
-            storage.append([ev(f"w{k}", n=i), ev(f"w{k}", n=i)])
-
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert storage.head()[0] == 160
-    assert storage.verify().ok
+    @pytest.fixture
+    def storage(self, backend_url: str) -> Iterator[Storage]:
+        s = open_storage(backend_url)
+        yield s
+        s.close()
 
 
 # -- tamper detection -------------------------------------------------------------------
@@ -190,6 +154,73 @@ def test_two_processes_on_one_sqlite_file_lose_nothing(tmp_path: Path) -> None:
         assert [e.payload["n"] for e in storage.events(work_id=f"p{k}")] == list(range(150))
     assert storage.verify().ok
     storage.close()
+
+
+def _make_rounds(url: str, work: str, proc: int, count: int, start: Any, conflicts: Any) -> None:
+    """Make ``count`` rounds as a round maker does: read the work, decide, append with expect."""
+    storage = open_storage(url)
+    refused = 0
+    made = 0
+    start.wait()
+    while made < count:
+        events = storage.events(work_id=work)
+        seen = events[-1].seq if events else 0
+        number = 1 + sum(e.kind == "round" for e in events)
+        time.sleep(0.002)  # making the round takes a while: the other process may get there first
+        try:
+            storage.append([ev(work, "round", n=number, proc=proc)], expect=Expect(work, seen))
+        except Conflict:
+            refused += 1
+            continue
+        made += 1
+    storage.close()
+    conflicts.put(refused)
+
+
+def test_two_processes_making_rounds_never_share_a_number(sql_url: str) -> None:
+    url = sql_url
+    open_storage(url).close()
+    ctx = multiprocessing.get_context("spawn")
+    start, conflicts = ctx.Barrier(2), ctx.Queue()
+    procs = [
+        ctx.Process(target=_make_rounds, args=(url, "w-contested", k, 40, start, conflicts))
+        for k in range(2)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0, "a process failed with something other than Conflict"
+    refused = [conflicts.get(timeout=10) for _ in procs]
+    storage = open_storage(url)
+    rounds = storage.events(work_id="w-contested")
+    assert [e.payload["n"] for e in rounds] == list(range(1, 81)), f"refused: {refused}"
+    assert sorted(e.payload["proc"] for e in rounds) == [0] * 40 + [1] * 40, "nothing lost"
+    assert sum(refused) > 0, "the processes raced, so some appends were refused"
+    assert storage.verify().ok
+    storage.close()
+
+
+def test_the_expect_check_walks_the_work_index(tmp_path: Path) -> None:
+    storage = open_storage(f"sqlite:///{tmp_path / 's.db'}")
+    storage.append([ev(n=1)])
+    con = sqlite3.connect(tmp_path / "s.db")
+    for kinds in (0, 2):
+        plan = con.execute(
+            f"EXPLAIN QUERY PLAN {newer_sql(kinds)}", ("w1", 0, *["k"] * kinds)
+        ).fetchall()
+        assert any("ix_events_work_seq" in row[-1] for row in plan), plan
+    con.close()
+    storage.close()
+
+
+def test_derived_state_outlives_the_storage(sql_url: str) -> None:
+    with open_storage(sql_url) as s:
+        s.append([ev(n=1)])
+        s.put_derived("taste:ana:image", 1, b"\x00summary\xff")
+    with open_storage(sql_url) as s:
+        assert s.get_derived("taste:ana:image") == (1, b"\x00summary\xff")
+        assert s.verify().ok
 
 
 def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:

@@ -6,7 +6,9 @@ Every error names the problem in its message. The tree::
     ├── InputError (also ValueError)      bad input; nothing stored was touched
     │   ├── UnknownDomain
     │   ├── UnknownPartner
-    │   ├── InvalidContent                 empty, oversized, wrong or unreadable media
+    │   ├── UnknownOperator                a request names an operator no partner registered
+    │   ├── InvalidContent                 empty, wrong or unreadable media
+    │   │   └── ContentTooLarge            over a size limit (bytes, or pixels of an image)
     │   ├── InvalidGenome                  malformed or hostile recipe for a partner
     │   ├── InvalidJudgment                a judgment that does not fit the work
     │   │   └── ForeignArtifact            an artifact of another work
@@ -14,10 +16,12 @@ Every error names the problem in its message. The tree::
     ├── NotFound (also KeyError)
     │   ├── WorkNotFound
     │   └── ArtifactNotFound
+    ├── Conflict                           the work changed since it was read: reload, try again
     ├── StorageError
     │   ├── CorruptStorage                 the database or a media file is damaged
     │   └── SchemaOutOfDate                run ``cocreate storage upgrade``
     ├── LedgerIntegrityError               ``verify`` found a bad event (``.seq`` names it)
+    ├── PartnerFailed                      a partner's own code failed; nothing was stored
     ├── Cancelled                          the person stopped a slow generation
     └── MissingExtra (also ImportError)    an optional dependency is not installed
 """
@@ -39,6 +43,10 @@ class UnknownDomain(InputError):
 
 class UnknownPartner(InputError):
     """No partner is registered under this name."""
+
+
+class UnknownOperator(InputError):
+    """No operator is registered under this name (see ``cocreate.operators``)."""
 
 
 class InvalidContent(InputError):
@@ -78,6 +86,31 @@ class WorkNotFound(NotFound):
 
 class ArtifactNotFound(NotFound):
     """No artifact has this id."""
+
+
+class Conflict(CocreateError):
+    """The act was refused because the work changed since the caller read it.
+
+    Raised by ``Storage.append(..., expect=...)`` when another writer got there
+    first (e.g. two processes both making round k), and by the web API when a
+    round is already being made. Nothing was stored: reload and try again.
+    ``work_id``, ``expected``, ``seq`` and ``kind`` say what clashed, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        work_id: str | None = None,
+        expected: int | None = None,
+        seq: int | None = None,
+        kind: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.work_id = work_id
+        self.expected = expected
+        self.seq = seq
+        self.kind = kind
 
 
 class StorageError(CocreateError):

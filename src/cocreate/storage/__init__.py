@@ -3,15 +3,18 @@
 * ``memory://`` — in memory, nothing kept;
 * ``sqlite:///path/to/file.db`` — the embedded default;
 * ``postgresql://user@host/db`` — for teams (needs ``cocreate[postgres]``).
+
+Each keeps the contract written in :mod:`cocreate.storage.base`; ``Expect`` is
+how a writer says which state of a work its append was decided on.
 """
 
 from __future__ import annotations
 
 from ..errors import InputError
-from .base import Storage
+from .base import Expect, Storage
 from .memory import MemoryStorage
 
-__all__ = ["MemoryStorage", "Storage", "open_storage"]
+__all__ = ["Expect", "MemoryStorage", "Storage", "open_storage"]
 
 
 def open_storage(url: str, *, upgrade: bool = False) -> Storage:

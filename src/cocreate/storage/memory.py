@@ -10,10 +10,12 @@ import orjson
 from ..errors import StorageError
 from ..ledger import GENESIS, VerifyReport, canonical, event_hash, verify_rows
 from ..model import Event, NewEvent
-from .base import Storage
+from .base import Expect, Storage
 
 
 class MemoryStorage(Storage):
+    """The ledger in a list, guarded by one lock (derived values: the default, in memory)."""
+
     url = "memory://"
 
     def __init__(self) -> None:
@@ -23,9 +25,13 @@ class MemoryStorage(Storage):
         self._ids: set[str] = set()
         self._lock = threading.Lock()
 
-    def append(self, events: Sequence[NewEvent]) -> list[Event]:
+    def append(self, events: Sequence[NewEvent], *, expect: Expect | None = None) -> list[Event]:
+        if not events:
+            return []
         payloads = [canonical(e.payload) for e in events]  # fail before touching anything
         with self._lock:
+            if expect is not None:
+                self._check(expect)
             ids = [e.id for e in events]
             if len(set(ids)) != len(ids) or not self._ids.isdisjoint(ids):
                 raise StorageError("could not append: an event id is already in the ledger")
@@ -45,6 +51,14 @@ class MemoryStorage(Storage):
             self._raw.extend(payloads)
             self._head = (seq, prev)
         return stored
+
+    def _check(self, expect: Expect) -> None:
+        """Raise Conflict for the first event of the work after ``expect.seq`` (lock held)."""
+        if expect.kinds is not None and not expect.kinds:
+            return
+        for e in self._events[expect.seq :]:  # seq n sits at index n - 1
+            if e.work_id == expect.work_id and (expect.kinds is None or e.kind in expect.kinds):
+                raise expect.conflict(e.seq, e.kind)
 
     def events(
         self,

@@ -41,6 +41,16 @@ head = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
 )
 
+# A cache beside the ledger (see ``Storage.get_derived``): never hashed, never verified.
+derived = sa.Table(
+    "derived",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("through_seq", sa.BigInteger, nullable=False),
+    sa.Column("value", sa.LargeBinary, nullable=False),
+    sa.Column("at", sa.String(40), nullable=False),
+)
+
 GENESIS_HEAD = {"id": 1, "count": 0, "hash": GENESIS}
 
 

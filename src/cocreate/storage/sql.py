@@ -3,8 +3,9 @@
 Appends are serialised across processes: on SQLite by ``BEGIN IMMEDIATE``
 (the database write lock) with WAL journaling and ``synchronous=FULL``, so a
 committed event survives a crash; on PostgreSQL by a row lock on the ledger
-head. Reads on SQLite use a separate engine with deferred transactions, so
-they never wait for a writer.
+head. An ``expect`` is checked after that lock is taken, so no other writer can
+slip in between the check and the append. Reads on SQLite use a separate
+engine with deferred transactions, so they never wait for a writer.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from typing import Any, NamedTuple
 import orjson
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from ..errors import CorruptStorage, MissingExtra, SchemaOutOfDate, StorageError
-from ..ledger import VerifyReport, canonical, event_hash, verify_rows
+from ..ledger import VerifyReport, canonical, event_hash, now, verify_rows
 from ..model import Event, NewEvent
 from . import schema
-from .base import Storage
+from .base import Expect, Storage, check_derived
 
 
 def _engine(url: URL, *, immediate: bool = False, timeout: float = 60.0) -> Engine:
@@ -62,6 +65,27 @@ def _engine(url: URL, *, immediate: bool = False, timeout: float = 60.0) -> Engi
 
 
 _HEAD = sa.select(schema.head.c.count, schema.head.c.hash).where(schema.head.c.id == 1)
+
+
+def newer_sql(kinds: int) -> str:
+    """The SQLite query for the first event of a work after a seq (``kinds`` placeholders).
+
+    It walks the ``(work_id, seq)`` index from the expected seq on, so it costs
+    the events that came after, not the ledger's length.
+    """
+    sql = "SELECT seq, kind FROM events WHERE work_id = ? AND seq > ?"
+    if kinds:
+        sql += f" AND kind IN ({', '.join('?' * kinds)})"
+    return sql + " ORDER BY seq LIMIT 1"
+
+
+def _newer(expect: Expect) -> sa.Select:
+    """The same query for SQLAlchemy (PostgreSQL)."""
+    t = schema.events
+    q = sa.select(t.c.seq, t.c.kind).where(t.c.work_id == expect.work_id, t.c.seq > expect.seq)
+    if expect.kinds is not None:
+        q = q.where(t.c.kind.in_(sorted(expect.kinds)))
+    return q.order_by(t.c.seq).limit(1)
 
 
 class _Row(NamedTuple):
@@ -128,16 +152,22 @@ class SQLStorage(Storage):
             raise CorruptStorage(_corrupt_message(self._url, exc)) from None
 
     # -- writing ----------------------------------------------------------------------
-    def append(self, events: Sequence[NewEvent]) -> list[Event]:
+    def append(self, events: Sequence[NewEvent], *, expect: Expect | None = None) -> list[Event]:
         if not events:
             return []
         payloads = [canonical(e.payload) for e in events]  # fail before touching anything
+        if expect is not None and expect.kinds is not None and not expect.kinds:
+            expect = None  # no kind can conflict
         with self._lock:
             try:
                 if self.dialect == "sqlite":
-                    return self._append_sqlite(events, payloads)
+                    return self._append_sqlite(events, payloads, expect)
                 with self._writer.begin() as conn:
                     row = conn.execute(_HEAD.with_for_update()).one()
+                    if expect is not None:
+                        newer = conn.execute(_newer(expect)).first()
+                        if newer is not None:
+                            raise expect.conflict(int(newer[0]), newer[1])
                     rows, stored = _chain(events, payloads, int(row[0]), row[1])
                     conn.execute(sa.insert(schema.events), [r._asdict() for r in rows])
                     conn.execute(
@@ -155,14 +185,27 @@ class SQLStorage(Storage):
                 ) from exc
         return stored
 
-    def _append_sqlite(self, events: Sequence[NewEvent], payloads: list[bytes]) -> list[Event]:
-        """The SQLite fast path: one held DB-API connection, four statements per append."""
+    def _append_sqlite(
+        self, events: Sequence[NewEvent], payloads: list[bytes], expect: Expect | None
+    ) -> list[Event]:
+        """The SQLite fast path: one held DB-API connection, four statements per append.
+
+        A fifth, the ``expect`` check, runs after ``BEGIN IMMEDIATE`` has taken the
+        write lock, so no other process can append between the check and the insert.
+        """
         if self._wconn is None:
             self._wconn = self._writer.raw_connection()
         con = self._wconn.driver_connection
         cur = con.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
+            if expect is not None:
+                kinds = sorted(expect.kinds) if expect.kinds is not None else []
+                newer = cur.execute(
+                    newer_sql(len(kinds)), (expect.work_id, expect.seq, *kinds)
+                ).fetchone()
+                if newer is not None:
+                    raise expect.conflict(int(newer[0]), newer[1])
             seq, prev = cur.execute("SELECT count, hash FROM ledger_head WHERE id = 1").fetchone()
             rows, stored = _chain(events, payloads, int(seq), prev)
             cur.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -228,6 +271,37 @@ class SQLStorage(Storage):
                 head = conn.execute(_HEAD).one()
                 rows = conn.execute(q).all()
         return verify_rows(rows, (int(head[0]), head[1]))
+
+    # -- derived state ----------------------------------------------------------------
+    def get_derived(self, key: str) -> tuple[int, bytes] | None:
+        d = schema.derived
+        with self._reader.connect() as conn:
+            row = conn.execute(sa.select(d.c.through_seq, d.c.value).where(d.c.key == key)).first()
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
+    def put_derived(self, key: str, through_seq: int, value: bytes) -> None:
+        value = check_derived(key, through_seq, value)
+        d = schema.derived
+        insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        q = insert(d).values(key=key, through_seq=through_seq, value=value, at=now())
+        # one statement: the row that covers more survives a race between two writers
+        q = q.on_conflict_do_update(
+            index_elements=[d.c.key],
+            set_={
+                "through_seq": q.excluded.through_seq,
+                "value": q.excluded.value,
+                "at": q.excluded.at,
+            },
+            where=d.c.through_seq <= q.excluded.through_seq,
+        )
+        with self._lock:
+            try:
+                with self._writer.begin() as conn:
+                    conn.execute(q)
+            except (OperationalError, sqlite3.OperationalError) as exc:
+                raise StorageError(
+                    f"could not keep derived state in {self.url}: {getattr(exc, 'orig', exc)}"
+                ) from exc
 
     def raw_connection(self) -> sa.Connection:
         """A connection for maintenance and tests (bypasses the contract)."""

@@ -1,5 +1,6 @@
-"""Test helpers for people who write partners: the conformance suite."""
+"""Test helpers for people who write partners and storage backends: the conformance suites."""
 
 from .conformance import PartnerConformance
+from .storage import StorageConformance
 
-__all__ = ["PartnerConformance"]
+__all__ = ["PartnerConformance", "StorageConformance"]

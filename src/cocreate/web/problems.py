@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from ..errors import (
     Cancelled,
     CocreateError,
+    Conflict,
     ContentTooLarge,
     InputError,
     LedgerIntegrityError,
@@ -41,10 +42,6 @@ UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     413: {"model": Problem, "description": "The file is too large"},
 }
-
-
-class Conflict(CocreateError):
-    """The act conflicts with what is going on (e.g. a round is already being made)."""
 
 
 class Unavailable(CocreateError):
