@@ -36,30 +36,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import InputError, InvalidContent
-
-try:
-    from .errors import Conflict
-except ImportError:  # TEMPORARY until errors.Conflict lands (same session)
-
-    class Conflict(Exception):  # type: ignore[no-redef]
-        pass
+from .errors import Conflict, InputError, InvalidContent
 from .ledger import now
 from .model import EventKind, Operator, Origin, Recipe, new_id, partner_actor
 from .operators import operator_spec
 from .partners.base import Partner, Unsupported
 from .proposing import Candidate, Feedback, Pick, ProposalContext, describe_candidate, make_pool
 from .state import WorkState
-try:
-    from .storage import Expect
-except ImportError:  # TEMPORARY until storage.Expect lands (same session)
-    from dataclasses import dataclass as _dc
-
-    @_dc(frozen=True)
-    class Expect:  # type: ignore[no-redef]
-        work_id: str
-        seq: int
-        kinds: frozenset[str] | None = None
+from .storage import Expect
 
 if TYPE_CHECKING:
     from .model import Artifact
@@ -433,9 +417,7 @@ class RoundMaker:
                 for a in artifacts
             ]
             try:
-                self.studio._append_many(
-                    items, expect=Expect(self.work.id, seq, ROUND_KINDS)
-                )
+                self.studio._append_many(items, expect=Expect(self.work.id, seq, ROUND_KINDS))
             except Conflict:
                 continue  # another process made a round of this work: make it on the new state
             return [self.work.artifact(a["id"]) for a in artifacts]

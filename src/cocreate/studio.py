@@ -15,10 +15,10 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
+import orjson
 
 from . import partners as partner_registry
 from .activity import ActivityIndex
@@ -38,16 +38,18 @@ from .model import (
     PartnerInfo,
     new_id,
 )
+from .names import clean_text, printable
 from .partners.base import Partner
 from .partners.guarded import Guarded
-from .preferences import attunement_curve, feedback_from_states
+from .attunement.lifetime import TasteMemory
+from .attunement.threads import model_threads
 from .proposing import (
     DiverseStrategy,
     Feedback,
     Strategy,
 )
 from .state import WorkState
-from .storage import Storage, open_storage
+from .storage import Expect, Storage, open_storage
 from .work import Work, person_id, unit_interval
 
 ArtifactRef = Artifact | str
@@ -58,27 +60,22 @@ MAX_NOTE = 10_000
 
 
 def default_url() -> str:
-    """``$COCREATE_DB``, else a SQLite file in the user's data directory."""
-    env = os.environ.get("COCREATE_DB")
-    if env:
-        return env
-    import platformdirs
+    """The ``db`` setting: ``$COCREATE_DB``, the settings file, else a SQLite file in the data dir."""
+    from .settings import load_settings
 
-    return f"sqlite:///{Path(platformdirs.user_data_dir('cocreate')) / 'studio.db'}"
+    return load_settings().db
 
 
 def default_media(url: str) -> MediaStore:
-    env = os.environ.get("COCREATE_MEDIA")
-    if env:
-        return FileMediaStore(env)
-    if url.startswith(("memory", ":memory:")):
-        return MemoryMediaStore()
-    if url.startswith("sqlite:///"):
-        db = Path(url[len("sqlite:///") :]).expanduser()
-        return FileMediaStore(db.with_name(db.stem + "-media"))
-    import platformdirs
+    """The ``media`` setting (``$COCREATE_MEDIA``, the settings file), else beside ``url``.
 
-    return FileMediaStore(Path(platformdirs.user_data_dir("cocreate")) / "media")
+    Beside a SQLite file (``<name>-media``), in memory for ``memory://``, else
+    in the user's data directory (see :mod:`cocreate.settings`).
+    """
+    from .settings import load_settings
+
+    folder = load_settings(db=url).media
+    return MemoryMediaStore() if folder is None else FileMediaStore(folder)
 
 
 class Studio:
@@ -127,6 +124,7 @@ class Studio:
         self._lock = threading.RLock()
         self._activity = ActivityIndex(self.storage)
         self._tastes: dict[tuple, dict[str, Any]] = {}  # fitted profiles, oldest first
+        self._memories: dict[tuple[str, str], TasteMemory] = {}  # per (person, domain)
         self._strategies: OrderedDict[tuple, tuple[Strategy, threading.Lock]] = OrderedDict()
 
     # -- works ------------------------------------------------------------------------
@@ -165,7 +163,8 @@ class Studio:
                 "partner_info": instance.info().to_dict(),
                 "partner_params": dict(partner_params or {}),
                 "creator": creator,
-                "title": title.strip() or intent.brief[:60],
+                "title": clean_text(title, "the title", 200, required=False)
+                or printable(" ".join(intent.brief.split()))[:60],
                 "intention": intent.to_dict(),
                 "surprise": unit_interval(surprise, "surprise"),
             },
@@ -194,7 +193,14 @@ class Studio:
     # -- people -----------------------------------------------------------------------
     def register_creator(self, creator: Creator) -> Creator:
         """Record a person's profile (names, PRO, IPI) for credits and split sheets."""
-        person_id(creator.id)
+        creator = Creator(
+            **{
+                k: person_id(v)
+                if k == "id"
+                else clean_text(v, f"a creator's {k}", 200, required=False)
+                for k, v in creator.to_dict().items()
+            }
+        )
         self._append("", EventKind.CREATOR_REGISTERED, creator.id, creator.to_dict())
         return creator
 
@@ -216,12 +222,17 @@ class Studio:
 
     # -- taste ------------------------------------------------------------------------
     def feedback(self, creator: str, domain: str, work_id: str = "") -> Feedback:
-        """Everything ``creator`` has taught about their taste in ``domain``."""
-        index = self._activity.refresh()  # reads only what was appended since
-        states = [self._state(w) for w in index.works_taught(creator, domain)]
-        return feedback_from_states(
-            states, creator, work_id, after_seq=index.reset_seq(creator, domain), domain=domain
-        )
+        """What ``creator`` has taught about their taste in ``domain``, for a fit in ``work_id``.
+
+        All of the work's own judgments, and the latest of their earlier works'
+        (:data:`cocreate.attunement.lifetime.PRIOR_LESSONS`): their taste so
+        far, read from the compact memory the studio keeps of it beside the
+        ledger (:class:`~cocreate.attunement.lifetime.TasteMemory`), so that
+        only what changed since is read.
+        """
+        memory = self._memory(creator, domain)
+        current = self._state(work_id) if work_id else None
+        return memory.feedback(work_id, current)
 
     def reset_taste(self, creator: str, domain: str) -> None:
         """Forget what ``creator`` taught in ``domain`` (the judgments stay in the ledger).
@@ -230,7 +241,7 @@ class Studio:
         a misspelt domain is refused (``UnknownDomain``), not recorded as a reset.
         """
         who = person_id(creator)
-        if not self.works(creator=who, domain=domain):
+        if not self._activity.refresh().works_created(who, domain):
             partner_registry.for_domain(domain)  # raises, naming the known domains
         self._append("", EventKind.TASTE_RESET, who, {"domain": domain})
 
@@ -239,10 +250,12 @@ class Studio:
 
         The profile is of the model the studio's strategy proposes with in
         ``domain`` (its ``taste_model(domain)``; the Bradley–Terry model for a
-        strategy without one), tested on choices it was not fitted on, with the
-        favourite spots when that model is an ideal-point one. It is fitted
-        once per state of the feedback: asking again before the next judgment
-        costs no fit.
+        strategy without one), fitted to the latest judgments of their works
+        there (:data:`cocreate.attunement.lifetime.PRIOR_LESSONS`) and tested on
+        choices it was not fitted on, with the favourite spots when that model
+        is an ideal-point one. It is fitted once per state of those judgments:
+        asking again before the next judgment costs no fit, in this process or
+        another (the report is kept beside the ledger).
         """
         creator = person_id(creator)
         feedback = self.feedback(creator, domain)
@@ -254,28 +267,67 @@ class Studio:
             "ratings": len(feedback.ratings),
             "attunement": self.attunement(creator, domain),
         }
-        try:
-            from .attunement import taste_report
-        except ImportError:  # the attunement package is optional for custom strategies
-            return profile
-        key = (creator, domain, id(self.strategy), _feedback_key(feedback))
+        from .attunement import taste_report
+
+        names = partner_registry.for_domain(domain)[0].feature_names
+        make = getattr(self.strategy, "taste_model", None)
+        model = make(domain) if callable(make) else None
+        fingerprint = _taste_fingerprint(feedback, names, model)
+        key = (creator, domain, fingerprint)
         with self._lock:
             learned = self._tastes.get(key)
         if learned is None:
-            names = partner_registry.for_domain(domain)[0].feature_names
-            make = getattr(self.strategy, "taste_model", None)
-            model = make(domain) if callable(make) else None
-            learned = taste_report(feedback, names, model, creator=creator, domain=domain)
-            with self._lock:
-                self._tastes[key] = learned
-                while len(self._tastes) > TASTE_CACHE_SIZE:
-                    self._tastes.pop(next(iter(self._tastes)))
+            learned = self._kept_taste(creator, domain, fingerprint)
+        if learned is None:
+            with model_threads():
+                report = taste_report(feedback, names, model, creator=creator, domain=domain)
+            value = orjson.dumps({"fingerprint": fingerprint, "report": report})
+            learned = orjson.loads(value)["report"]  # as a later process reads it back
+            self.storage.put_derived(_taste_key(creator, domain), self._activity.seq, value)
+        with self._lock:
+            self._tastes[key] = learned
+            while len(self._tastes) > TASTE_CACHE_SIZE:
+                self._tastes.pop(next(iter(self._tastes)))
         return {**profile, **copy.deepcopy(learned)}  # the kept one stays as it was
 
     def attunement(self, creator: str, domain: str) -> dict[str, Any]:
         """How often the partner foresaw the creator's pick, across their works."""
-        states = [self._state(w.id) for w in self.works(creator=creator, domain=domain)]
-        return attunement_curve(states)
+        memory = self._memory(creator, domain)
+        return memory.attunement(self._activity.works_created(creator, domain))
+
+    def _memory(self, creator: str, domain: str) -> TasteMemory:
+        """The person's taste memory in the domain, up to date with the ledger."""
+        index = self._activity.refresh()  # reads only what was appended since
+        with self._lock:
+            memory = self._memories.get((creator, domain))
+        if memory is None:
+            memory = TasteMemory.load(self.storage, creator, domain)
+            with self._lock:
+                memory = self._memories.setdefault((creator, domain), memory)
+        if memory.refresh(index, self._fold):
+            memory.keep(self.storage)
+        return memory
+
+    def _fold(self, work_id: str) -> WorkState:
+        """A work's state: the studio's own when it has one, else read for the caller alone."""
+        with self._lock:
+            known = work_id in self._states
+        if known:
+            return self._state(work_id)
+        return WorkState(work_id).apply_all(self.storage.events(work_id=work_id))
+
+    def _kept_taste(self, creator: str, domain: str, fingerprint: str) -> dict[str, Any] | None:
+        """The report kept beside the ledger, if it is of these judgments and this model."""
+        got = self.storage.get_derived(_taste_key(creator, domain))
+        if got is None:
+            return None
+        try:
+            kept = orjson.loads(got[1])
+            if kept["fingerprint"] == fingerprint and isinstance(kept["report"], dict):
+                return kept["report"]
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            pass
+        return None
 
     # -- the ledger -------------------------------------------------------------------
     def verify(self) -> VerifyReport:
@@ -305,12 +357,10 @@ class Studio:
         self,
         items: Sequence[tuple[str, str, str, Mapping[str, Any]]],
         *,
-        expect: Any = None,
+        expect: Expect | None = None,
     ) -> list[Event]:
         at = now()
         new = [NewEvent(new_id(), w, str(k), a, at, p) for w, k, a, p in items]
-        if expect is None:
-            return self.storage.append(new)
         return self.storage.append(new, expect=expect)
 
     def _resolve_work(self, work_id: str) -> str:
@@ -398,19 +448,29 @@ def clone_strategy(strategy: Strategy) -> Strategy:
         return copy.deepcopy(strategy)
 
 
-#: fitted taste profiles a studio keeps (one per creator, domain and state of their feedback)
+#: taste reports a studio keeps in memory (one per creator, domain and state of their feedback)
 TASTE_CACHE_SIZE = 32
 
 
-def _feedback_key(feedback: Feedback) -> int:
-    """Changes whenever anything the taste is fitted on does."""
-    return hash(
-        (
-            feedback.work_id,
-            tuple((c.winner, c.loser, c.weight, c.work_id, c.source) for c in feedback.comparisons),
-            tuple((r.artifact, r.value, r.work_id) for r in feedback.ratings),
-        )
-    )
+def _taste_key(creator: str, domain: str) -> str:
+    digest = hashlib.sha256(f"{creator}\x00{domain}".encode()).hexdigest()[:40]
+    return f"taste-report/1/{digest}"
+
+
+def _taste_fingerprint(feedback: Feedback, names: Sequence[str], model: Any) -> str:
+    """Changes whenever anything the taste report is made of does (the same in any process)."""
+    h = hashlib.sha256()
+    params = model.get_params() if hasattr(model, "get_params") else None
+    h.update(repr((type(model).__name__, params if params is not None else repr(model))).encode())
+    h.update(repr((feedback.work_id, feedback.domain, list(names))).encode())
+    for c in feedback.comparisons:
+        h.update(repr((c.winner, c.loser, c.weight, c.work_id, c.source)).encode())
+    for r in feedback.ratings:
+        h.update(repr((r.artifact, r.value, r.work_id)).encode())
+    for i, f in feedback.features.items():
+        h.update(i.encode())
+        h.update(np.ascontiguousarray(f, dtype=float).tobytes())
+    return h.hexdigest()
 
 
 def default_strategy() -> Strategy:
