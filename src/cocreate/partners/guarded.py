@@ -14,7 +14,9 @@ class Guarded:
     making or describing an artifact becomes :class:`PartnerFailed` (``edit`` and ``adopt``
     keep theirs: they are about the person's adjustments or material)."""
 
-    _GUARDED = frozenset({"fresh", "vary", "cross", "interpolate", "render", "describe"})
+    _GUARDED = frozenset(
+        {"fresh", "vary", "cross", "interpolate", "render", "describe", "describe_many", "generate"}
+    )
 
     def __init__(self, partner: Partner) -> None:
         self._partner = partner
