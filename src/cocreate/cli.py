@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.tree import Tree
@@ -23,6 +24,7 @@ from .errors import CocreateError
 from .model import Artifact
 from .preferences import describe_attunement
 from .session import Studio, Work
+from .settings import SETTINGS, Settings, load_settings
 
 app = typer.Typer(
     name="cocreate",
@@ -40,7 +42,9 @@ err = Console(stderr=True)
 DbOption = Annotated[
     str | None,
     typer.Option(
-        "--db", envvar="COCREATE_DB", help="Storage URL (default: a SQLite file in your data dir)."
+        "--db",
+        help="Storage URL (default: the db setting: $COCREATE_DB, the settings file, "
+        "else a SQLite file in your data dir).",
     ),
 ]
 By = Annotated[str | None, typer.Option("--by", help="Who acts (default: the work's creator).")]
@@ -60,6 +64,15 @@ def _studio(db: str | None = None) -> Iterator[Studio]:
             yield studio
     except CocreateError as exc:
         err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _settings(**flags: Any) -> Settings:
+    """The settings in force, with the global ``--db`` and ``flags``; a bad one ends the command."""
+    try:
+        return load_settings(origin="flag", db=_state.db, **flags)
+    except CocreateError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
 
 
@@ -83,23 +96,28 @@ def main_callback(
         out.print(f"cocreate {__version__}")
         raise typer.Exit()
     if ctx.invoked_subcommand is None:
-        studio(host="127.0.0.1", port=8000, open_browser=False)
+        studio(host=None, port=None, open_browser=False)
 
 
 # -- the web studio and the demo ------------------------------------------------------
 @app.command()
 def studio(
-    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8000,
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind (default: the host setting, 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port; 0 picks a free one (default: the port setting).")
+    ] = None,
     open_browser: Annotated[bool, typer.Option("--open", help="Open it in the browser.")] = False,
 ) -> None:
     """Serve the web studio (the default command)."""
+    config = _settings(host=host, port=port)
     try:
         from .web import serve
     except ImportError as exc:
         err.print(f"[bold red]error:[/] the web studio is not available: {exc}")
         raise typer.Exit(2) from None
-    serve(_state.db, host=host, port=port, open_browser=open_browser)
+    serve(_state.db, host=config.host, port=config.port, open_browser=open_browser)
 
 
 @app.command()
@@ -607,10 +625,9 @@ def _format_profile(profile: dict[str, Any]) -> str:
 @storage_app.command("upgrade")
 def storage_upgrade(db: DbOption = None) -> None:
     """Bring the database schema up to date (Alembic migrations)."""
-    from .session import default_url
     from .storage.sql import upgrade_database
 
-    url = db or _state.db or default_url()
+    url = db or _state.db or _settings().db
     if not url.startswith(("sqlite", "postgres")):
         err.print(f"[bold red]error:[/] {url} is not a SQL database")
         raise typer.Exit(2)
@@ -635,6 +652,29 @@ def storage_info(db: DbOption = None) -> None:
         out.print(f"storage: {st.storage.url}")
         out.print(f"schema: {schema.head_revision()}")
         out.print(f"events: {count:,}, head {head[:16]}")
+
+
+# -- settings -------------------------------------------------------------------------
+@app.command("settings")
+def settings_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every setting, its value and where it came from (default, file, env or flag)."""
+    current = _settings()
+    if as_json:
+        out.print_json(json.dumps(current.to_dict()))
+        return
+    found = "" if current.file_found else " [dim](not there)[/]"
+    out.print(f"settings file: {escape(str(current.file))}{found}")
+    table = Table()
+    table.add_column("setting", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    table.add_column("from", overflow="fold")
+    for name, setting in SETTINGS.items():
+        value = setting.show(getattr(current, name))
+        table.add_row(name, escape(value), escape(str(current.source(name))))
+    out.print(table)
+    out.print("[dim]what each one means: the README's Settings section[/]")
 
 
 # -- helpers --------------------------------------------------------------------------
