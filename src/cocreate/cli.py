@@ -22,6 +22,7 @@ from rich.tree import Tree
 
 from .errors import CocreateError
 from .model import Artifact
+from .names import printable
 from .preferences import describe_attunement
 from .session import Studio, Work
 from .settings import SETTINGS, Settings, load_settings
@@ -63,8 +64,26 @@ def _studio(db: str | None = None) -> Iterator[Studio]:
         with Studio(db or _state.db) as studio:
             yield studio
     except CocreateError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+        err.print(f"[bold red]error:[/] {_shown(exc)}")
         raise typer.Exit(2) from None
+    except Exception as exc:
+        if not _is_database_error(exc):
+            raise
+        err.print(f"[bold red]error:[/] {_shown(_database_damaged(exc))}")
+        raise typer.Exit(2) from None
+
+
+def _is_database_error(exc: Exception) -> bool:
+    import sqlite3
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return isinstance(exc, sqlite3.DatabaseError | SQLAlchemyError)
+
+
+def _database_damaged(exc: Exception) -> str:
+    first = (str(getattr(exc, "orig", None) or exc).splitlines() or [type(exc).__name__])[0]
+    return f"the database is damaged or is not a cocreate database ({first})"
 
 
 def _settings(**flags: Any) -> Settings:
@@ -103,21 +122,53 @@ def main_callback(
 @app.command()
 def studio(
     host: Annotated[
-        str | None, typer.Option(help="Address to bind (default: the host setting, 127.0.0.1).")
+        str | None,
+        typer.Option(
+            help="Address to bind (default: the host setting, 127.0.0.1; beyond loopback "
+            "needs --unsafe-no-accounts)."
+        ),
     ] = None,
     port: Annotated[
         int | None, typer.Option(help="Port; 0 picks a free one (default: the port setting).")
     ] = None,
     open_browser: Annotated[bool, typer.Option("--open", help="Open it in the browser.")] = False,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host", help="Also answer to this Host name, e.g. behind a proxy (repeatable)."
+        ),
+    ] = None,
+    unsafe_no_accounts: Annotated[
+        bool,
+        typer.Option(
+            "--unsafe-no-accounts",
+            help="Allow a --host beyond this machine, though anyone reaching it can act.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the web studio (the default command)."""
-    config = _settings(host=host, port=port)
+    config = _settings(host=host, port=port, allow_hosts=allow_host or None)
+    host, port, allow_host = config.host, config.port, list(config.allow_hosts)
     try:
         from .web import serve
     except ImportError as exc:
         err.print(f"[bold red]error:[/] the web studio is not available: {exc}")
         raise typer.Exit(2) from None
-    serve(_state.db, host=config.host, port=config.port, open_browser=open_browser)
+    try:
+        serve(
+            _state.db,
+            host=host,
+            port=port,
+            open_browser=open_browser,
+            allow_hosts=allow_host or (),
+            unsafe_no_accounts=unsafe_no_accounts,
+        )
+    except CocreateError as exc:
+        err.print(f"[bold red]error:[/] {escape(printable(str(exc)))}")
+        raise typer.Exit(2) from None
+    except OSError as exc:  # the port is taken, the address is not this machine's
+        err.print(f"[bold red]error:[/] cannot listen on {escape(host)}:{port}: {exc.strerror}")
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -194,7 +245,12 @@ def list_works(
         table = Table("id", "domain", "creator", "title", "artifacts", "created")
         for w in works:
             table.add_row(
-                w.id[:8], w.domain, w.creator, w.title, str(len(w.history())), w.created_at[:19]
+                w.id[:8],
+                w.domain,
+                _shown(w.creator),
+                _shown(w.title),
+                str(len(w.history())),
+                w.created_at[:19],
             )
         out.print(table)
 
@@ -450,12 +506,12 @@ def history(
         if as_json:
             out.print_json(json.dumps(h.to_dict()))
             return
-        tree = Tree(f"[bold]{work.title}[/] ({work.domain}, {len(h)} artifacts)")
+        tree = Tree(f"[bold]{_shown(work.title)}[/] ({work.domain}, {len(h)} artifacts)")
         branches: dict[int, Tree] = {-1: tree}
         for depth, node in h.walk():
             a = node.artifact
             mark = " [green]◀ current[/]" if a.id == h.current else ""
-            who = a.author if a.origin == "human" else f"{a.author} (AI)"
+            who = _shown(a.author if a.origin == "human" else f"{a.author} (AI)")
             label = (
                 f"{a.id[:8]} {a.operator} by {who}"
                 + (f" [dim]{node.status}[/]" if node.status else "")
@@ -475,28 +531,84 @@ def verify(
     sidecar: Annotated[
         Path | None, typer.Option(help="The file's .c2pa sidecar, if it has one.")
     ] = None,
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick", help="Check every media file's size but rehash only a random sample."
+        ),
+    ] = False,
 ) -> None:
-    """Check the whole ledger, or an exported file's Content Credentials."""
-    with _studio() as st:
-        if file is None:
-            with _progress("verifying"):
-                report = st.verify()
-            (out if report.ok else err).print(
-                ("[green]" if report.ok else "[bold red]") + str(report)
-            )
-            raise typer.Exit(0 if report.ok else 1)
-        from .authorship import verify_file
+    """Check the ledger and every media file it names, or an exported file's Content Credentials.
 
-        if sidecar is None and file.with_suffix(file.suffix + ".c2pa").exists():
-            sidecar = file.with_suffix(file.suffix + ".c2pa")
-        report = verify_file(
-            st,
-            file.read_bytes(),
-            filename=file.name,
-            sidecar=sidecar.read_bytes() if sidecar else None,
-        )
-        (out if report.ok else err).print(str(report))
-        raise typer.Exit(0 if report.ok else 1)
+    Exit status: 0 when everything holds, 1 when verification failed (the
+    ledger or a media file is damaged, the database cannot be read, or the
+    file's credentials do not check out), 2 for bad input or usage (no such
+    file, a type that carries no credentials, a schema to upgrade).
+    """
+    for path, what in ((file, "file"), (sidecar, "sidecar")):
+        if path is not None and not path.is_file():
+            said = "is a folder, not a file" if path.is_dir() else "does not exist"
+            err.print(f"[bold red]error:[/] the {what} {_shown(path)} {said}")
+            raise typer.Exit(2)
+    try:
+        with Studio(_state.db) as st:
+            ok = _verify_store(st, quick) if file is None else _verify_file(st, file, sidecar)
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        code, said = _verify_failure(exc)
+        err.print(f"[bold red]{'error' if code == 2 else 'NOT OK'}:[/] {_shown(said)}")
+        raise typer.Exit(code) from None
+    raise typer.Exit(0 if ok else 1)
+
+
+def _verify_store(st: Studio, quick: bool) -> bool:
+    from .integrity import recorded_media, verify_media
+
+    with _progress("checking the ledger"):
+        ledger = st.verify()
+    _say(out if ledger.ok else err, str(ledger), "green" if ledger.ok else "bold red")
+    try:
+        recorded = recorded_media(st.storage)
+    except Exception as exc:
+        _say(err, f"media not checked: the ledger's records cannot be read: {exc}", "bold red")
+        return False
+    with _progress("rehashing media" if not quick else "checking media") as tick:
+        media = verify_media(st.storage, st.media, quick=quick, progress=tick, recorded=recorded)
+    _say(out if media.ok else err, str(media), "green" if media.ok else "bold red")
+    return ledger.ok and media.ok
+
+
+def _verify_file(st: Studio, file: Path, sidecar: Path | None) -> bool:
+    from .authorship import verify_file
+
+    if sidecar is None and file.with_suffix(file.suffix + ".c2pa").is_file():
+        sidecar = file.with_suffix(file.suffix + ".c2pa")
+    report = verify_file(
+        st,
+        file.read_bytes(),
+        filename=file.name,
+        sidecar=sidecar.read_bytes() if sidecar else None,
+    )
+    _say(out if report.ok else err, str(report))
+    return report.ok
+
+
+def _verify_failure(exc: Exception) -> tuple[int, str]:
+    """The exit status and the sentence for what stopped ``verify`` before its verdict."""
+    from .errors import LedgerIntegrityError, SchemaOutOfDate, StorageError
+
+    if isinstance(exc, SchemaOutOfDate):
+        return 2, str(exc)
+    if isinstance(exc, StorageError | LedgerIntegrityError):
+        return 1, f"the database is damaged: {exc}"
+    if isinstance(exc, CocreateError):
+        return 2, str(exc)
+    if _is_database_error(exc):
+        return 1, _database_damaged(exc)
+    if isinstance(exc, OSError):
+        return 2, f"cannot read {exc.filename or 'a file'}: {exc.strerror or exc}"
+    raise exc
 
 
 # -- authorship -----------------------------------------------------------------------
@@ -512,11 +624,11 @@ def attribution(
         if as_json:
             out.print_json(json.dumps(report.to_dict()))
             return
-        out.print(str(report))
+        _say(out, str(report))
         out.print()
-        out.print(work.disclosure(artifact).text)
+        _say(out, work.disclosure(artifact).text)
         out.print()
-        out.print(work.split_sheet(artifact).text)
+        _say(out, work.split_sheet(artifact).text)
 
 
 @app.command()
@@ -565,13 +677,13 @@ def taste(
     with _studio() as st:
         if reset:
             st.reset_taste(creator, domain)
-            out.print(f"forgot {creator}'s taste in {domain}")
+            out.print(f"forgot {_shown(creator)}'s taste in {_shown(domain)}")
             return
         profile = st.taste(creator, domain)
         if as_json:
             out.print_json(json.dumps(profile))
             return
-        out.print(_format_profile(profile))
+        _say(out, _format_profile(profile))
 
 
 def _spots(home: dict[str, Any]) -> str:
@@ -678,6 +790,16 @@ def settings_command(
 
 
 # -- helpers --------------------------------------------------------------------------
+def _shown(value: object) -> str:
+    """Stored or given text as the terminal may show it: control characters escaped, no markup."""
+    return escape(printable(value))
+
+
+def _say(console: Console, text: str, style: str | None = None) -> None:
+    """Print plain text (names in it included) as it is: no markup, control characters escaped."""
+    console.print(printable(text, keep_newlines=True), style=style, markup=False, highlight=False)
+
+
 _TYPES = {
     ".png": "image/png",
     ".jpg": "image/jpeg",

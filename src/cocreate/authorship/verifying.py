@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import NotFound
 from ..media import sniff
 from .attribution import artifact_event
-from .credentials import ATTRIBUTION_LABEL, BY_EXTENSION, EXTENSIONS, read
+from .credentials import ATTRIBUTION_LABEL, BY_EXTENSION, EXTENSIONS, can_embed, read
 from .errors import NoFinalVersion, UnreadableCredentials, UnsupportedFormat
 from .identity import Identity, default_identity
 
@@ -126,10 +126,7 @@ def verify_file(
         report.problems.append(f"the credentials are damaged: {exc}")
         return report
     if not creds.present:
-        report.problems.append(
-            "the file has no Content Credentials"
-            + (" (for this type they come as a .c2pa sidecar file)" if sidecar is None else "")
-        )
+        report.problems.append(_no_credentials(mt, sidecar is not None))
         return report
     report.has_credentials = True
     report.validation_state = creds.state
@@ -154,6 +151,22 @@ def verify_file(
     report.contributors = list(claim.get("contributors") or [])
     _check_ledger(studio, data, claim, report, sidecar_format=sidecar is not None)
     return report
+
+
+def _no_credentials(media_type: str, had_sidecar: bool) -> str:
+    """Why no credentials were found, and where they would have been for this type."""
+    if can_embed(media_type):
+        return (
+            f"the file has no Content Credentials: a {media_type} file carries them inside, "
+            "and this one has none (it was not exported with credentials, or another "
+            "program saved it again without them)"
+        )
+    if had_sidecar:
+        return "the sidecar holds no Content Credentials for this file"
+    return (
+        f"the file has no Content Credentials: for {media_type} they come as a .c2pa "
+        "sidecar file next to it (give that file too)"
+    )
 
 
 def _check_ledger(

@@ -9,6 +9,7 @@ in :mod:`.routes`, one module per part of the work.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -20,6 +21,7 @@ from ..media import MAX_CONTENT_BYTES
 from ..session import Studio
 from . import problems, routes
 from .context import AppContext
+from .guard import Guard, Hosts
 from .jobs import Jobs
 
 STATIC = Path(__file__).parent / "static"
@@ -30,8 +32,19 @@ def create_app(
     *,
     max_upload_bytes: int = MAX_CONTENT_BYTES,
     max_running_jobs: int = 4,
+    allowed_hosts: Hosts | Iterable[str] | None = None,
 ) -> FastAPI:
-    """The web studio over ``studio``: the JSON API under ``/api`` and the page at ``/``."""
+    """The web studio over ``studio``: the JSON API under ``/api`` and the page at ``/``.
+
+    ``allowed_hosts`` are the names it answers to besides 127.0.0.1, localhost
+    and [::1] on any port (``name`` or ``name:port``), or a :class:`.guard.Hosts`
+    (``serve`` gives the exact bound addresses); any other ``Host`` is refused.
+    """
+    hosts = (
+        allowed_hosts
+        if isinstance(allowed_hosts, Hosts)
+        else Hosts.loopback(extra=allowed_hosts or ())
+    )
     app = FastAPI(
         title="cocreate studio",
         version=__version__,
@@ -51,6 +64,7 @@ def create_app(
     )
     app.state.studio, app.state.jobs = studio, ctx.jobs
     problems.install(app)
+    app.add_middleware(Guard, hosts=hosts)  # outermost: a refused request reaches nothing
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:

@@ -7,6 +7,7 @@ answers with an HTML traceback.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,6 +26,7 @@ from ..errors import (
     NothingToUndo,
     StorageError,
 )
+from ..names import printable
 from .jobs import TooBusy
 from .schemas import Problem
 
@@ -71,6 +73,20 @@ def problem(status: int, detail: str, error: str = "") -> JSONResponse:
     return JSONResponse({"detail": detail, "error": error}, status_code=status)
 
 
+# ``<_io.BytesIO object at 0x7fb0…>`` (a library's message quoting its argument) and
+# ``/home/…/media/ab/cd/<hash>`` (where the server keeps things) are for the log only.
+_REPR = re.compile(r"\s*<[^<>\n]{1,200}\bat 0x[0-9a-fA-F]+>")
+_FILE_URL = re.compile(r"""(\b[a-z][\w+.-]*:///)/?(?:[^\s/'"()<>]+/)+""")
+_PATH = re.compile(r"""(?<![\w.:/\\])(?:[A-Za-z]:\\|/)(?:[^\s/\\'"()<>]+[/\\])+([^\s/\\'"()<>]*)""")
+
+
+def public_detail(message: str) -> str:
+    """An error's message as a caller may read it: no object reprs, no absolute paths
+    (a path becomes its last part), no control characters."""
+    message = _FILE_URL.sub(r"\1", _REPR.sub("", message))
+    return printable(_PATH.sub(r"\1", message), keep_newlines=True)
+
+
 def validation_message(exc: RequestValidationError) -> str:
     """The first few schema violations, each as ``field: message``."""
     parts = []
@@ -81,28 +97,28 @@ def validation_message(exc: RequestValidationError) -> str:
 
 
 def install(app: FastAPI) -> None:
-    """The error handlers, and the guard against cross-origin writes and tracebacks."""
+    """The error handlers, and the catch that keeps tracebacks from the caller.
+
+    Foreign hosts and origins are refused before any of this, by :mod:`.guard`.
+    """
 
     @app.exception_handler(CocreateError)
     async def _cocreate_error(request: Request, exc: CocreateError) -> JSONResponse:
         status = status_of(exc)
         if status >= 500:  # not the caller's doing: the operator needs the whole story
             log.error("%s %s: %s", request.method, request.url.path, exc, exc_info=exc)
-        return problem(status, str(exc) or type(exc).__name__, type(exc).__name__)
+        detail = public_detail(str(exc)) or type(exc).__name__
+        artifact = request.path_params.get("artifact_id")
+        if isinstance(exc, StorageError) and artifact and str(artifact)[:8] not in detail:
+            detail = f"artifact {printable(artifact)[:64]}: {detail}"  # what it was reading
+        return problem(status, detail, type(exc).__name__)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return problem(422, validation_message(exc), "RequestValidationError")
 
     @app.middleware("http")
-    async def _guard(request: Request, call_next: Any) -> Response:
-        # No login yet, so refuse writes that another web site's page makes in the
-        # person's browser: a cross-origin request carries a foreign Origin header.
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            origin = request.headers.get("origin")
-            host = request.headers.get("host", "")
-            if origin and origin != "null" and origin.split("://", 1)[-1] != host:
-                return problem(403, "cross-origin writes are refused", "Forbidden")
+    async def _no_tracebacks(request: Request, call_next: Any) -> Response:
         try:
             response = await call_next(request)
         except Exception as exc:  # never an HTML traceback to the caller; the log has it
