@@ -19,7 +19,7 @@ from cocreate.attunement import (
     taste_profile,
     taste_report,
 )
-from cocreate.attunement.profile import feature_effects
+from cocreate.attunement.report import feature_effects
 from cocreate.errors import InputError
 from cocreate.model import Intention, Operator
 from cocreate.proposing import (

@@ -355,11 +355,16 @@ class AttunedHit80GreedyMethod(AttunedGreedyMethod):
 
 
 class ThompsonStrategy(AttunedStrategy):
-    """The attuned strategy as it was before qEUBO: each taste slot follows one posterior draw."""
+    """The attuned strategy as it was before qEUBO: each taste slot follows one posterior draw
+    (the k-th taste slot of a set the k-th draw)."""
 
-    @staticmethod
-    def _gain(draws: np.ndarray, best: np.ndarray, k: int) -> np.ndarray:
-        return draws[(k - 1) % len(draws)]
+    def _choose(self, model, X, n, s, seen, rng, away=False, predicted=None):
+        self._slot = 0  # the taste slots are asked for in turn, from the first
+        return super()._choose(model, X, n, s, seen, rng, away=away, predicted=predicted)
+
+    def _gain(self, draws: np.ndarray, best: np.ndarray) -> np.ndarray:
+        self._slot += 1
+        return draws[(self._slot - 1) % len(draws)]
 
 
 class AttunedThompsonGreedyMethod(AttunedGreedyMethod):

@@ -22,6 +22,8 @@ import orjson
 
 from . import partners as partner_registry
 from .activity import ActivityIndex
+from .attunement.lifetime import TasteMemory
+from .attunement.threads import model_threads
 from .errors import (
     InputError,
     WorkNotFound,
@@ -41,8 +43,6 @@ from .model import (
 from .names import clean_text, printable
 from .partners.base import Partner
 from .partners.guarded import Guarded
-from .attunement.lifetime import TasteMemory
-from .attunement.threads import model_threads
 from .proposing import (
     DiverseStrategy,
     Feedback,

@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from ..proposing import Feedback
+from .feedback import Feedback
 from .taste import HyperParameters, PreferenceData, TasteModel, preference_data
 
 __all__ = ["IdealPointTasteModel", "ideal_point"]

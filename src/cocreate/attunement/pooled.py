@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..proposing import Feedback
+from .feedback import Feedback
 from .ideal import IdealPointTasteModel
 from .taste import (
     BayesianTasteModel,

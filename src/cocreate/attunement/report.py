@@ -17,19 +17,26 @@ person whether their taste was learned.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..proposing import Comparison, Feedback
+from ..model import JudgmentKind, Origin
+from .feedback import Comparison, Feedback
 from .taste import BayesianTasteModel, TasteModel, clone_model, preference_data
+
+if TYPE_CHECKING:
+    from ..state import WorkState
 
 __all__ = [
     "FeatureWeight",
     "HeldOut",
     "TasteProfile",
+    "attunement_curve",
+    "attunement_rows",
+    "describe_attunement",
     "feature_effects",
     "fit_from_feedback",
     "held_out",
@@ -390,3 +397,88 @@ def taste_report(
         names = list(feature_names) if feature_names is not None else None
         out["ideal_point"] = ideal_point(feedback, names, model=fitted)
     return out
+
+
+def attunement_rows(state: WorkState) -> list[dict[str, Any]]:
+    """One work's rounds for the attunement curve: the predicted pick and the choice of each.
+
+    A choice of one of a round's AI proposals counts when the round marked a
+    predicted pick; the rows are in the order the choices were made.
+    """
+    s = state
+    rows: list[dict[str, Any]] = []
+    for j in s.active_judgments():
+        if j.kind is not JudgmentKind.CHOOSE or j.round is None:
+            continue
+        shown = s.rounds.get(j.round, [])
+        if len(shown) < 2 or any(s.artifacts[i]["origin"] != Origin.AI for i in shown):
+            continue
+        predicted = next((i for i in shown if s.artifacts[i].get("predicted")), None)
+        if predicted is None:
+            continue
+        rows.append(
+            {
+                "work_id": s.work_id,
+                "round": j.round,
+                "at": j.at,
+                "n": len(shown),
+                "predicted": predicted,
+                "chosen": j.artifact,
+                "hit": predicted == j.artifact,
+                "away": bool(s.artifacts[predicted].get("away", False)),
+            }
+        )
+    return rows
+
+
+def attunement_curve(
+    states: Iterable[WorkState], rows: Iterable[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """Round by round: did the partner's predicted pick match the person's choice?
+
+    Over the works ``states`` (and ``rows`` already read with
+    :func:`attunement_rows`), in the order the choices were made. The running
+    accuracy is compared with chance, 1/N for a round of N. A round whose set
+    left the favourite out on purpose (the strategy stepped away) is counted
+    like any other and marked ``away``; ``with_favourite`` gives the accuracy
+    and chance over the other rounds alone, and ``away_rounds`` how many
+    rounds stepped away.
+    """
+    rows = [dict(r) for r in rows]
+    for s in states:
+        rows += attunement_rows(s)
+    rows.sort(key=lambda r: r["at"])
+    hits = 0
+    chance = 0.0
+    for k, r in enumerate(rows, 1):
+        hits += r["hit"]
+        chance += 1 / r["n"]
+        r["accuracy"] = hits / k
+        r["chance"] = chance / k
+    home = [r for r in rows if not r["away"]]
+    return {
+        "rounds": rows,
+        "accuracy": rows[-1]["accuracy"] if rows else None,
+        "chance": rows[-1]["chance"] if rows else None,
+        "away_rounds": len(rows) - len(home),
+        "with_favourite": {
+            "rounds": len(home),
+            "accuracy": sum(r["hit"] for r in home) / len(home) if home else None,
+            "chance": sum(1 / r["n"] for r in home) / len(home) if home else None,
+        },
+    }
+
+
+def describe_attunement(curve: dict[str, Any]) -> str | None:
+    """The attunement curve in one line a person reads (``None`` before any choice)."""
+    if curve.get("accuracy") is None:
+        return None
+    line = f"attunement: foresaw {curve['accuracy']:.0%} of picks (chance {curve['chance']:.0%})"
+    home = curve.get("with_favourite") or {}
+    if curve.get("away_rounds") and home.get("accuracy") is not None:
+        sets = "set" if curve["away_rounds"] == 1 else "sets"
+        line += (
+            f"; {home['accuracy']:.0%} (chance {home['chance']:.0%}) when its favourite was shown,"
+            f" {curve['away_rounds']} {sets} left it out on purpose"
+        )
+    return line

@@ -1,7 +1,7 @@
 """Choosing the N to show with a taste model: appeal, doubt, novelty, variety, surprise.
 
 :class:`AttunedStrategy` fits its taste model to the round's
-:class:`~cocreate.proposing.Feedback` and picks N of the pool:
+:class:`~cocreate.attunement.feedback.Feedback` and picks N of the pool:
 
 1. **The predicted pick** — the candidate of highest posterior mean appeal;
    it is marked ``predicted=True`` (the model's guess of what the person will
@@ -76,9 +76,12 @@ from functools import partial
 import numpy as np
 
 from ..errors import InputError
-from ..proposing import Candidate, Feedback, Pick, ProposalContext, Strategy, farthest_first
+from .base import Pick, ProposalContext, Strategy, farthest_first
+from .feedback import Feedback
 from .ideal import IdealPointTasteModel
+from .pool import Candidate
 from .taste import BayesianTasteModel, TasteModel, clone_model, preference_data
+from .threads import model_threads
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -254,6 +257,10 @@ class AttunedStrategy(Strategy):
         key = (*self._key(feedback), work_id)
         if self.model_ is not None and key == self._fingerprint:
             return self
+        with model_threads():
+            return self._fit(feedback, work_id, key)
+
+    def _fit(self, feedback: Feedback, work_id: str | None, key: tuple) -> AttunedStrategy:
         data = preference_data(feedback, work_id)
         if self._fingerprint is not None and self._fingerprint[1] != feedback.domain:
             self.model_ = None  # another domain: another taste, perhaps another kind of model
@@ -281,6 +288,17 @@ class AttunedStrategy(Strategy):
         model has since learned was a lucky compromise gives way to the best
         of what was shown.
         """
+        with model_threads():
+            return self._anchors(liked, candidates, feedback, work_id, k)
+
+    def _anchors(
+        self,
+        liked: Sequence[str],
+        candidates: Sequence[str],
+        feedback: Feedback,
+        work_id: str,
+        k: int,
+    ) -> list[str]:
         self.fit(feedback, work_id)
         model = self.model_
         ids = [i for i in dict.fromkeys(candidates) if i in feedback.features]
@@ -294,6 +312,10 @@ class AttunedStrategy(Strategy):
         return list(dict.fromkeys(best + list(liked)[:2]))[:k]
 
     def select(self, pool: Sequence[Candidate], context: ProposalContext) -> list[Pick]:
+        with model_threads():
+            return self._select(pool, context)
+
+    def _select(self, pool: Sequence[Candidate], context: ProposalContext) -> list[Pick]:
         n = min(int(context.n), len(pool))
         if n <= 0:
             return []
@@ -368,8 +390,8 @@ class AttunedStrategy(Strategy):
         return run
 
     @staticmethod
-    def _gain(draws: np.ndarray, best: np.ndarray, k: int) -> np.ndarray:
-        """What each candidate adds to the expected best appeal of the set (``k``: the slot)."""
+    def _gain(draws: np.ndarray, best: np.ndarray) -> np.ndarray:
+        """What each candidate adds to the expected best appeal of the set (qEUBO)."""
         return np.maximum(draws, best[:, None]).mean(axis=0)
 
     def _cold_start(self, X: np.ndarray, n: int, seen: np.ndarray) -> list[Pick]:
@@ -430,7 +452,7 @@ class AttunedStrategy(Strategy):
                 score = surprise_term + self.diversity_weight * _z(dist_to_chosen)
             else:
                 score = (
-                    _z(self._gain(draws, best_so_far, k))
+                    _z(self._gain(draws, best_so_far))
                     + self.novelty_weight * nov_z
                     + self.diversity_weight * _z(dist_to_chosen)
                 )

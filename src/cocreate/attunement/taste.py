@@ -21,12 +21,12 @@ The RBF lengthscale is chosen among a few candidates by the Laplace evidence
 (the marginal likelihood, as a Gaussian process fits its kernel), so the model
 matches how sharp the creator's taste is.
 
-What each judgment teaches is read from a :class:`~cocreate.proposing.Feedback`:
+What each judgment teaches is read from a :class:`~cocreate.attunement.feedback.Feedback`:
 
-* every :class:`~cocreate.proposing.Comparison` (from choose-one-of-N,
+* every :class:`~cocreate.attunement.feedback.Comparison` (from choose-one-of-N,
   best/worst, pairwise, rejections, edits) is one weighted Bradley–Terry
   observation of ``winner`` over ``loser``;
-* a :class:`~cocreate.proposing.Rating` of ``r`` stars is compared with an
+* a :class:`~cocreate.attunement.feedback.Rating` of ``r`` stars is compared with an
   implicit 3-star reference of appeal 0 (``r > 3`` beats it, ``r < 3`` loses
   to it, with weight ``|r - 3| / 2``), and two ratings of the same work with
   different values make a comparison weighted by half their difference;
@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 
 from ..params import Params
-from ..proposing import Feedback
+from .feedback import Feedback
 
 __all__ = [
     "BayesianTasteModel",
