@@ -131,8 +131,10 @@ def main(argv: list[str] | None = None) -> None:
             gone.unlink()
             for mode in ("full", "quick"):
                 report = verify_media(storage, media, quick=mode == "quick", recorded=recorded)
-                kinds = sorted(p.kind for p in report.problems)
-                print(f"damaged store, {mode}: found {len(report.problems)} ({', '.join(kinds)})")
+                found = {p.content_hash: p.detail for p in report.problems}
+                said = [found.get(h, "not found") for h in hashes[:3]]
+                print(f"damaged store, {mode}: byte changed: {said[0]}; truncated: {said[1]}; ")
+                print(f"  deleted: {said[2]}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -180,6 +180,21 @@ def test_names_stored_before_the_rules_are_printed_escaped(tmp_path: Path) -> No
     assert "\x1b" not in result.output and "\x07" not in result.output
 
 
+def test_the_web_refuses_controls_in_names_and_notes(studio: cocreate.Studio) -> None:
+    app = create_app(studio)
+    body = {"domain": "toy", "creator": "a\x00b\x1b[31m", "intention": {"brief": "numbers"}}
+    r = _post(app, "/api/works", json=body)
+    assert r.status_code == 400 and "a person's id contains a control character" in r.text
+    assert studio.storage.head()[0] == 0
+    work = studio.create_work("toy", "ana", "numbers")
+    [a] = work.propose(1)
+    before = studio.storage.head()
+    note = {"kind": "note", "artifact": a.id, "text": "hi\x1b]0;owned\x07", "by": "ana"}
+    r = _post(app, f"/api/works/{work.id}/judgments", json=note)
+    assert r.status_code == 400 and "a note contains a control character" in r.text
+    assert studio.storage.head() == before
+
+
 # -- SVG ---------------------------------------------------------------------------------
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">{}</svg>'

@@ -105,6 +105,15 @@ HOSTILE_HOSTS = st.one_of(
 ).filter(lambda h: h.strip().lower() not in (OWN, "localhost:8000", "[::1]:8000"))
 
 # As ``serve`` makes it: the bound address and port, and nothing else.
+BODIES = st.one_of(
+    st.binary(max_size=200),
+    st.dictionaries(
+        st.sampled_from(["domain", "creator", "by", "kind", "artifact", "n", "intention"]),
+        st.none() | st.integers() | st.text(max_size=20) | st.just({"brief": "x"}),
+        max_size=5,
+    ),
+)
+
 FUZZ_APP = create_app(STUDIO, max_upload_bytes=64 * 1024, allowed_hosts=Hosts.loopback(8000))
 
 
@@ -152,14 +161,17 @@ def _state() -> tuple[int, str]:
     origin=st.none() | HOSTILE_ORIGINS,
     host=st.none() | HOSTILE_HOSTS,
     fetch_site=st.none() | st.sampled_from(["cross-site", "same-site", "same-origin", "none"]),
+    body=st.none() | BODIES,
 )
 def test_hostile_headers_are_refused_and_store_nothing(
-    route: int, origin: str | None, host: str | None, fetch_site: str | None
+    route: int, origin: str | None, host: str | None, fetch_site: str | None, body: Any
 ) -> None:
     hostile_origin = origin is not None or fetch_site in ("cross-site", "same-site")
     if host is None and not hostile_origin:
         host = "evil.example:8000"  # at least one hostile header
     method, path, kw = _writes()[route]
+    if body is not None:  # the route's own body, or any other: refused before it is read
+        kw = {"content": body} if isinstance(body, bytes) else {"json": body}
     headers = {"host": OWN if host is None else host}
     if origin is not None:
         headers["origin"] = origin

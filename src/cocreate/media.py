@@ -33,6 +33,8 @@ from .names import printable
 MAX_CONTENT_BYTES = 50 * 1024 * 1024
 """The largest artifact accepted (50 MiB)."""
 
+_NAME = re.compile(r"[0-9a-f]{64}")
+
 
 def digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
@@ -96,7 +98,7 @@ class FileMediaStore(MediaStore):
         self.root = Path(root)
 
     def _path(self, name: str) -> Path:
-        if len(name) != 64 or any(c not in "0123456789abcdef" for c in name):
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise NotFound(f"{printable(name)[:80]!r} is not a media name")
         return self.root / name[:2] / name[2:4] / name
 
