@@ -9,6 +9,9 @@ It times, in one process:
 * a *round*: 9 variations of a chosen genome (``vary``) rendered as 256 × 256
   PNG previews, the way the studio fills a screen; p50 and p95 over rounds;
 * an *export*: one 2048 × 2048 PNG of the same genome;
+* a *pool*: the features of a round's 96 candidates (variations of the genome), one
+  ``describe`` at a time as rounds did before, and in one ``describe_many`` call on one
+  thread and on the default threads (each on a fresh partner, so nothing is remembered);
 * a *naive baseline*: the same genome evaluated pixel by pixel in plain
   Python (``math`` module). It is measured at 64 × 64 and extrapolated per
   pixel to 256 × 256 and 2048 × 2048, since running it at full size would
@@ -39,6 +42,7 @@ from cocreate.partners.cppn.genome import MAX_CONNS, MAX_NODES, params_of, topol
 from cocreate.partners.cppn.operators import add_connection, add_node
 
 ROUND = 9
+POOL = CPPNPartner.pool_size
 PREVIEW = 256
 EXPORT = 2048
 NAIVE = 64
@@ -148,6 +152,24 @@ def bench(label: str, genome: dict, rounds: int, seed: int) -> None:
         f"export {EXPORT}x{EXPORT}: best {min(exports):.2f} s, worst {max(exports):.2f} s "
         f"({len(content) / 1e6:.1f} MB PNG)"
     )
+
+    pool = [
+        partner.vary(genome, (k % 4 + 1) / 4, np.random.default_rng(seed + k)) for k in range(POOL)
+    ]
+    ways = {
+        "one describe at a time": (lambda p: [p.describe(g) for g in pool], 1),
+        "describe_many, 1 thread": (lambda p: p.describe_many(pool), 1),
+        "describe_many, default threads": (lambda p: p.describe_many(pool), None),
+    }
+    for way, (describe, workers) in ways.items():
+        took = []
+        for _ in range(3):
+            fresh_partner = CPPNPartner()
+            fresh_partner.describe_workers = workers
+            start = time.perf_counter()
+            describe(fresh_partner)
+            took.append(time.perf_counter() - start)
+        print(f"pool of {POOL}, {way}: best {min(took) * 1e3:.0f} ms")
 
     renders = []
     for _ in range(5):

@@ -543,3 +543,296 @@ def test_fresh_images_are_never_blank() -> None:
     for seed in range(120):
         px = pixels(partner.fresh(np.random.default_rng(seed), None), 24).astype(float)
         assert px.std() >= 8.0 and 16.0 <= px.mean() <= 240.0, seed
+
+
+# -- describing a pool at once: the same features as before the batched path ---------
+#
+# The reference below is describe() as it was before describe_many (commit e3b4bdb):
+# each genome's preview drawn alone (np.mod for the hue wheel), box-averaged, and
+# described one feature at a time. The batched path must give the same numbers, so that
+# the taste models and the attunement benchmark see exactly what they saw.
+
+
+def _reference_pixels(genome: dict, size: int) -> np.ndarray:
+    from cocreate.partners.cppn.network import CHUNK_PIXELS, _fold, compile_network
+
+    net = compile_network(genome)
+    p = cg.params_of(genome)
+    coords = (np.arange(1 - size, size, 2, dtype=np.float32)) / np.float32(size)
+    us, vs = coords, -coords
+    theta = -math.radians(p["rotate"])
+    zoom = float(p["zoom"])
+    cos_t, sin_t = np.float32(math.cos(theta) / zoom), np.float32(math.sin(theta) / zoom)
+    pan_x, pan_y = np.float32(p["pan_x"]), np.float32(p["pan_y"])
+    hue, hue_scale = np.float32(p["hue"]), np.float32(p["hue_range"] * 0.5)
+    sat, bright = np.float32(p["saturation"]), np.float32(p["brightness"])
+    contrast = np.float32(p["contrast"])
+    image = np.empty((size, size, 3), dtype=np.uint8)
+    rows = max(1, CHUNK_PIXELS // size)
+    for r0 in range(0, size, rows):
+        r1 = min(size, r0 + rows)
+        u = np.broadcast_to(us, (r1 - r0, size))
+        v = np.broadcast_to(vs[r0:r1, None], (r1 - r0, size))
+        u, v = _fold(u, v, p["symmetry"])
+        x = u * cos_t - v * sin_t + pan_x
+        y = u * sin_t + v * cos_t + pan_y
+        oh, os_, ov = net(x, y, np.sqrt(x * x + y * y))
+        h = oh * hue_scale + hue
+        np.mod(h, np.float32(1.0), out=h)
+        s = np.clip((os_ + np.float32(1.0)) * np.float32(0.5), 0.0, 1.0)
+        s *= sat
+        np.clip(s, 0.0, 1.0, out=s)
+        val = np.clip((ov + np.float32(1.0)) * np.float32(0.5), 0.0, 1.0)
+        val -= np.float32(0.5)
+        val *= contrast
+        val += np.float32(0.5) + bright
+        np.clip(val, 0.0, 1.0, out=val)
+        _reference_hsv_to_rgb(h, s, val, image[r0:r1])
+    return image
+
+
+def _reference_hsv_to_rgb(h, s, v, out) -> None:
+    c = v * s
+    h6 = h * np.float32(6.0)
+    k = np.empty_like(h)
+    for channel, n in enumerate((5.0, 3.0, 1.0)):
+        np.add(h6, np.float32(n), out=k)
+        np.mod(k, np.float32(6.0), out=k)
+        np.minimum(k, np.float32(4.0) - k, out=k)
+        np.clip(k, 0.0, 1.0, out=k)
+        k *= c
+        np.subtract(v, k, out=k)
+        k *= np.float32(255.0)
+        k += np.float32(0.5)
+        out[..., channel] = k
+
+
+_M1 = np.array(
+    [
+        [0.4122214708, 0.5363325363, 0.0514459929],
+        [0.2119034982, 0.6806995451, 0.1073969566],
+        [0.0883024619, 0.2817188376, 0.6299787005],
+    ]
+)
+_M2 = np.array(
+    [
+        [0.2104542553, 0.7936177850, -0.0040720468],
+        [1.9779984951, -2.4285922050, 0.4505937099],
+        [0.0259040371, 0.7827717662, -0.8086757660],
+    ]
+)
+
+
+def _reference_features(rgb: np.ndarray) -> np.ndarray:
+    def circular(angles, weights):
+        total = float(weights.sum())
+        if total <= 1e-12:
+            return 0.5, 0.5, 0.0
+        c = float((weights * np.cos(angles)).sum()) / total
+        s = float((weights * np.sin(angles)).sum()) / total
+        r = math.hypot(c, s)
+        if r <= 1e-12:
+            return 0.5, 0.5, 0.0
+        return 0.5 + 0.5 * c / r, 0.5 + 0.5 * s / r, r
+
+    def symmetry(lab, other, spread):
+        return 1.0 - float(np.abs(lab - other).sum(axis=-1).mean()) / (2.0 * spread + 1e-3)
+
+    c = rgb.astype(np.float64) / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    lab = np.cbrt(linear @ _M1.T) @ _M2.T
+    L, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
+    chroma = np.hypot(a, b)
+    hue = np.arctan2(b, a)
+    hue_cos, hue_sin, hue_conc = circular(hue, chroma)
+    warmth = 0.5 + float((chroma * np.cos(hue - math.radians(55.0))).mean()) / 0.6
+    spread = float(np.abs(lab - lab.reshape(-1, 3).mean(axis=0)).sum(axis=-1).mean())
+    counts = np.histogram(np.clip(L, 0.0, 1.0), bins=32, range=(0.0, 1.0))[0]
+    p = counts[counts > 0] / counts.sum()
+    pad = np.pad(L, 1, mode="edge")
+    gx = (pad[:-2, 2:] + 2 * pad[1:-1, 2:] + pad[2:, 2:]) - (
+        pad[:-2, :-2] + 2 * pad[1:-1, :-2] + pad[2:, :-2]
+    )
+    gy = (pad[:-2, :-2] + 2 * pad[:-2, 1:-1] + pad[:-2, 2:]) - (
+        pad[2:, :-2] + 2 * pad[2:, 1:-1] + pad[2:, 2:]
+    )
+    gx, gy = gx / 4.0, gy / 4.0
+    magnitude = np.hypot(gx, gy)
+    orient = circular(2.0 * np.arctan2(gy, gx), magnitude)
+    n = L.shape[0]
+    window = np.outer(np.hanning(n), np.hanning(n))
+    power = np.abs(np.fft.fft2((L - L.mean()) * window)) ** 2
+    f = np.fft.fftfreq(n)
+    radius = np.hypot(f[:, None], f[None, :])
+    total = float(power.sum())
+    centroid = float((radius * power).sum()) / total / 0.5 if total > 1e-12 else 0.0
+    high = float(power[radius > 0.25].sum()) / total if total > 1e-12 else 0.0
+    buf = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buf, "PNG", compress_level=9)
+    values = [
+        float(L.mean()),
+        2.0 * float(L.std()),
+        0.5 + float(a.mean()) / 0.6,
+        float(a.std()) / 0.3,
+        0.5 + float(b.mean()) / 0.7,
+        float(b.std()) / 0.3,
+        float(chroma.mean()) / 0.33,
+        float(chroma.std()) / 0.17,
+        hue_cos,
+        hue_sin,
+        hue_conc,
+        warmth,
+        symmetry(lab, lab[:, ::-1], spread),
+        symmetry(lab, lab[::-1, :], spread),
+        symmetry(lab, np.rot90(lab), spread),
+        len(buf.getvalue()) / rgb.size,
+        float(-(p * np.log2(p)).sum()) / 5.0,
+        float((magnitude > 0.25).mean()),
+        float(magnitude.mean()) / 0.5,
+        *orient,
+        centroid,
+        high,
+    ]
+    return np.clip(np.nan_to_num(np.array(values, dtype=np.float64)), 0.0, 1.0)
+
+
+def _reference_describe(genome: dict) -> np.ndarray:
+    px = _reference_pixels(genome, 128)
+    small = np.rint(px.reshape(64, 2, 64, 2, 3).astype(np.float32).mean(axis=(1, 3)))
+    return _reference_features(small.astype(np.uint8))
+
+
+def _genomes_of_every_operator(n: int = 10) -> list[dict]:
+    """Genomes made by every operator: fresh (several intentions), vary at every strength,
+    cross, interpolate, edit (every symmetry, framing and colour), adopt, grown ones."""
+    rng = np.random.default_rng(2024)
+    words = (None, "a calm, symmetric emblem in warm colours", "dark radial blue", "vivid muted")
+    out = [fresh(s, words[s % 4]) for s in range(n)]
+    for k in range(n):
+        g = out[k]
+        for strength in (0.0, 0.15, 0.35, 0.6, 0.85, 1.0):
+            g = P.vary(g, strength, np.random.default_rng(1000 + 10 * k + int(10 * strength)))
+            out.append(g)
+    for k in range(2 * n):
+        a, b = (out[int(i)] for i in rng.integers(len(out), size=2))
+        out.append(P.cross(a, b, np.random.default_rng(k)))
+        out.append(P.interpolate(a, b, float(rng.random())))
+    for k in range(2 * n):
+        adjustments = {
+            "hue_shift": float(rng.uniform(-180, 180)),
+            "saturation": float(rng.uniform(0, 4)),
+            "brightness": float(rng.uniform(-1, 1)),
+            "contrast": float(rng.uniform(0, 4)),
+            "zoom": float(np.exp(rng.uniform(-2, 2))),
+            "pan_x": float(rng.uniform(-1, 1)),
+            "pan_y": float(rng.uniform(-1, 1)),
+            "rotate": float(rng.uniform(-180, 180)),
+        }
+        picked = {key: v for key, v in adjustments.items() if rng.random() < 0.5}
+        symmetry = cg.SYMMETRIES[k % len(cg.SYMMETRIES)]
+        out.append(P.edit(out[int(rng.integers(len(out)))], {**picked, "symmetry": symmetry}))
+    g = out[0]
+    for k in range(n):
+        g = P.vary(g, 0.95, np.random.default_rng(5000 + k))
+        out.append(g)
+    for k in range(4):
+        content = P.render(out[3 * k], size=48)
+        out.append(P.adopt(content, "image/png", np.random.default_rng(k)))
+    return out
+
+
+def test_describe_many_gives_the_features_describe_gave_before():
+    genomes = _genomes_of_every_operator()
+    assert len(genomes) > 140
+    many = CPPNPartner().describe_many(genomes)
+    assert many.shape == (len(genomes), len(P.feature_names))
+    for g, row in zip(genomes, many, strict=True):
+        want = _reference_describe(g)
+        assert np.max(np.abs(row - want)) <= 1e-9, (g, row - want)
+    alone = np.stack([CPPNPartner().describe(g) for g in genomes[::5]])
+    assert np.array_equal(many[::5], alone)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    steps=st.lists(
+        st.tuples(st.sampled_from(["vary", "cross", "interpolate", "edit"]), st.floats(0, 1)),
+        max_size=5,
+    ),
+)
+def test_describe_many_matches_before_on_random_genomes(seed, steps):
+    rng = np.random.default_rng(seed)
+    genomes = [P.fresh(rng)]
+    for op, x in steps:
+        g = genomes[-1]
+        if op == "vary":
+            genomes.append(P.vary(g, x, rng))
+        elif op == "cross":
+            genomes.append(P.cross(g, P.fresh(rng), rng))
+        elif op == "interpolate":
+            genomes.append(P.interpolate(g, P.vary(g, 1.0, rng), x))
+        else:
+            symmetry = cg.SYMMETRIES[int(4 * x) % 4]
+            genomes.append(P.edit(g, {"zoom": 0.3 + 3 * x, "rotate": 90 * x, "symmetry": symmetry}))
+    many = CPPNPartner().describe_many(genomes)
+    want = np.stack([_reference_describe(g) for g in genomes])
+    assert np.max(np.abs(many - want)) <= 1e-9
+
+
+def test_rendering_is_unchanged_and_previews_in_a_batch_are_the_same_pixels():
+    from cocreate.partners.cppn.network import pixels, pixels_many
+    from cocreate.partners.cppn.partner import encode_png
+
+    genomes = _genomes_of_every_operator(4)
+    for g in genomes[::4]:
+        assert P.render(g) == encode_png(_reference_pixels(g, 256))
+    for size in (1, 7, 24, 128, 181, 200):  # 200 × 200 is drawn in blocks of rows
+        batch = pixels_many(genomes[:20], size)
+        assert batch.shape == (20, 3, size, size)
+        for g, planes in zip(genomes[:20], batch, strict=True):
+            assert np.array_equal(np.moveaxis(planes, 0, -1), pixels(g, size))
+            assert np.array_equal(np.moveaxis(planes, 0, -1), _reference_pixels(g, size))
+
+
+def test_the_hue_wheel_without_np_mod_is_the_same_numbers():
+    from cocreate.partners.cppn.network import _frac, _hsv_to_rgb
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate(
+        [
+            rng.uniform(-70, 70, 100_000).astype(np.float32),
+            np.array([0.0, -0.0, 1.0, -1.0, 63.0, -64.0, 1e-30, -1e-30, -1e-8], np.float32),
+            np.nextafter(np.float32([1.0, 2.0, -1.0, -3.0]), np.float32(0)),
+        ]
+    )
+    want = np.mod(x, np.float32(1.0))
+    got = _frac(x.copy())
+    assert np.array_equal(got, want) and np.array_equal(np.signbit(got), np.signbit(want))
+    h = np.concatenate([rng.random(50_000, dtype=np.float32), want])
+    s, v = (rng.random(len(h), dtype=np.float32) for _ in range(2))
+    s[:5], v[:5] = (0.0, 1.0, 1.0, 0.5, 1.0), (1.0, 1.0, 0.0, 0.5, 1.0)
+    reference = np.empty((len(h), 3), np.uint8)
+    _reference_hsv_to_rgb(h, s, v, reference)
+    assert np.array_equal(np.moveaxis(_hsv_to_rgb(h, s, v), 0, -1), reference)
+
+
+def test_describe_many_of_nothing_duplicates_and_bad_genomes():
+    partner = CPPNPartner()
+    empty = partner.describe_many([])
+    assert empty.shape == (0, len(P.feature_names))
+    g, h = fresh(1), fresh(2)
+    rows = partner.describe_many([g, h, copy.deepcopy(g), g])
+    assert np.array_equal(rows[0], rows[2]) and np.array_equal(rows[0], rows[3])
+    assert np.array_equal(rows[1], P.describe(h)) and not np.array_equal(rows[0], rows[1])
+    rows[0][:] = -1.0  # the caller's copy: the partner's memory of g is untouched
+    assert np.array_equal(partner.describe_many([g])[0], P.describe(g))
+    with pytest.raises(InvalidGenome):
+        partner.describe_many([g, {"format": "cppn/1", "nodes": [], "conns": []}])
+
+
+def test_describe_many_on_one_thread_or_several_is_the_same():
+    genomes = _genomes_of_every_operator(3)[:40]
+    one, several = CPPNPartner(), CPPNPartner()
+    one.describe_workers, several.describe_workers = 1, 3
+    assert np.array_equal(one.describe_many(genomes), several.describe_many(genomes))

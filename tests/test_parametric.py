@@ -211,3 +211,63 @@ def test_poster_long_title_wraps() -> None:
     root = ET.fromstring(p.render(g))
     lines = list(root.iter(f"{{{SVG_NS}}}tspan"))
     assert 1 <= len(lines) <= 4
+
+
+# -- a pool described at once ------------------------------------------------------------
+
+
+def test_describe_many_stacks_describe_and_handles_nothing() -> None:
+    partner = PosterPartner()
+    genomes = [partner.fresh(np.random.default_rng(s)) for s in range(5)]
+    rows = partner.describe_many(genomes)
+    assert rows.shape == (5, len(partner.feature_names))
+    assert np.array_equal(rows, np.stack([partner.describe(g) for g in genomes]))
+    assert partner.describe_many([]).shape == (0, len(partner.feature_names))
+    with pytest.raises(InvalidGenome):
+        partner.describe_many([genomes[0], {"format": FORMAT, "params": {}}])
+
+
+class _Crashes(ParametricPartner):
+    """A partner whose own code breaks while describing: in ``describe`` (which the default
+    ``describe_many`` calls) or in its own batched ``describe_many``."""
+
+    name = "crashes-on-describe"
+    domain = "crash-test"
+    media_type = "application/json"
+    model_id = "crash-test"
+    space = SPACE
+    batched = False
+
+    def render_params(self, params, fixed, size):
+        return _render(params, size)
+
+    def describe(self, genome, content=None):
+        if genome is not None and not self.batched:
+            raise ZeroDivisionError("a bug in the partner's feature code")
+        return super().describe(genome, content)
+
+    def describe_many(self, genomes):
+        if self.batched:
+            raise IndexError("a bug in the partner's batched feature code")
+        return super().describe_many(genomes)
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_a_partner_failing_in_describe_many_fails_the_round_as_partner_failed(
+    batched: bool,
+) -> None:
+    import cocreate
+    from cocreate.errors import PartnerFailed
+    from cocreate.partners.registry import register, unregister
+
+    cls = type("Crashes", (_Crashes,), {"batched": batched})
+    register(cls)
+    try:
+        studio = cocreate.Studio("memory://", seed=0)
+        work = studio.create_work(domain="crash-test", creator="ann", intention="anything")
+        with pytest.raises(PartnerFailed, match="crashes-on-describe") as caught:
+            work.propose(4)
+        assert isinstance(caught.value.__cause__, ZeroDivisionError | IndexError)
+        assert work.rounds() == {}, "nothing of the failed round was stored"
+    finally:
+        unregister(cls.name)

@@ -5,7 +5,8 @@ artifact completely. It makes them (``fresh``), varies them with a strength
 (``vary``), breeds two (``cross``), blends two (``interpolate``), builds one
 from a person's material (``adopt``), applies a person's parametric
 adjustments (``edit``), renders them to bytes (``render``) and describes them
-as a feature vector for learning taste (``describe``).
+as a feature vector for learning taste (``describe``, or ``describe_many`` for a
+round's whole pool at once).
 
 Every random choice comes from the ``numpy.random.Generator`` passed in, so
 the same operator, parents and seed always give the same genome, and the same
@@ -21,7 +22,7 @@ ones a partner has. Every partner must pass
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -120,6 +121,18 @@ class Partner(ABC):
         Either argument may be missing: a person's upload has content but no
         genome; a candidate in a pool has a genome that has not been rendered.
         """
+
+    def describe_many(self, genomes: Sequence[Genome]) -> np.ndarray:
+        """``describe`` of each genome, one row each: shape ``(len(genomes), len(feature_names))``.
+
+        A round describes every candidate of its pool this way, in one call, so a partner
+        whose ``describe`` draws a preview can draw them all as one batch. This default
+        stacks ``describe``; an override must give the same rows.
+        """
+        rows = [np.asarray(self.describe(g), dtype=float) for g in genomes]
+        if not rows:
+            return np.empty((0, len(self.feature_names)))
+        return np.stack(rows)
 
     def validate(self, genome: Any) -> Genome:
         """Return ``genome`` if it is well formed, else raise ``InvalidGenome``."""

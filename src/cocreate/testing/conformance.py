@@ -95,6 +95,21 @@ class PartnerConformance:
             from_content = np.asarray(self.partner.describe(None, self.partner.render(g)))
             assert from_content.shape == f.shape and np.all(np.isfinite(from_content))
 
+    def test_describe_many_gives_describe_rows(self) -> None:
+        """A round describes its pool with one ``describe_many`` call; the rows must be what
+        ``describe`` gives one genome at a time (to 1e-9: a batch may add in another order),
+        in order, repeats included, and nothing for no genomes."""
+        width = len(self.partner.feature_names)
+        empty = np.asarray(self.partner.describe_many([]))
+        assert empty.shape == (0, width), f"describe_many([]) has shape {empty.shape}"
+        genomes = [self._fresh(s) for s in range(4)]
+        genomes += [self.partner.vary(genomes[0], 0.7, np.random.default_rng(1)), genomes[1]]
+        rows = np.asarray(self.partner.describe_many(genomes), dtype=float)
+        assert rows.shape == (len(genomes), width)
+        for g, row in zip(genomes, rows, strict=True):
+            single = np.asarray(self.partner.describe(g), dtype=float)
+            assert np.allclose(row, single, rtol=0.0, atol=1e-9), "describe_many differs"
+
     def test_features_tell_artifacts_apart(self) -> None:
         feats = [np.asarray(self.partner.describe(self._fresh(s))) for s in range(6)]
         spread = np.std(np.stack(feats), axis=0)

@@ -39,6 +39,7 @@ from __future__ import annotations
 import io
 import math
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image
@@ -148,6 +149,15 @@ def downsample(rgb: np.ndarray, factor: int) -> np.ndarray:
     return np.rint(blocks.mean(axis=(1, 3))).astype(np.uint8)
 
 
+def halve(planes: np.ndarray) -> np.ndarray:
+    """Box-average (..., H, W) uint8 planes by two: :func:`downsample`'s numbers, from
+    integer sums (a sum of four bytes over 4 is exact in float32, so the rounding is too)."""
+    s = planes[..., 0::2, :].astype(np.uint16)
+    s += planes[..., 1::2, :]
+    s = s[..., 0::2] + s[..., 1::2]
+    return np.rint(s * np.float32(0.25)).astype(np.uint8)
+
+
 # -- colour -------------------------------------------------------------------------
 
 _M1 = np.array(
@@ -166,11 +176,18 @@ _M2 = np.array(
 )
 
 
+def _linear_table() -> np.ndarray:
+    c = np.arange(256, dtype=np.float64) / 255.0
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+_LINEAR = _linear_table()
+"""Linear light of each sRGB byte: a lookup, where a power per channel of each pixel was."""
+
+
 def oklab(rgb: np.ndarray) -> np.ndarray:
     """OKLab (L, a, b) of uint8 sRGB pixels, shape (..., 3)."""
-    c = rgb.astype(np.float64) / 255.0
-    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    lms = np.cbrt(linear @ _M1.T)
+    lms = np.cbrt(_LINEAR[rgb] @ _M1.T)
     return lms @ _M2.T
 
 
@@ -210,22 +227,42 @@ def colour_stats(rgb: np.ndarray) -> dict[str, float]:
 # -- features -----------------------------------------------------------------------
 
 
-def _circular(angles: np.ndarray, weights: np.ndarray) -> tuple[float, float, float]:
-    """(cos, sin) of the weighted circular mean mapped to [0, 1], and its resultant length."""
-    total = float(weights.sum())
-    if total <= 1e-12:
-        return 0.5, 0.5, 0.0
-    c = float((weights * np.cos(angles)).sum()) / total
-    s = float((weights * np.sin(angles)).sum()) / total
-    r = math.hypot(c, s)
-    if r <= 1e-12:
-        return 0.5, 0.5, 0.0
-    return 0.5 + 0.5 * c / r, 0.5 + 0.5 * s / r, r
+def _mean(x: np.ndarray) -> np.ndarray:
+    """Mean over each picture of a batch (all axes but the first)."""
+    return x.reshape(len(x), -1).mean(axis=1)
 
 
-def _symmetry(lab: np.ndarray, other: np.ndarray, spread: float) -> float:
-    diff = float(np.abs(lab - other).sum(axis=-1).mean())
-    return 1.0 - diff / (2.0 * spread + 1e-3)
+def _circular(angles: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per picture: (cos, sin) of the weighted circular mean mapped to [0, 1], and its
+    resultant length; (0.5, 0.5, 0) where there is no weight or no preferred direction."""
+    total = weights.reshape(len(weights), -1).sum(axis=1)
+    some = total > 1e-12
+    safe = np.where(some, total, 1.0)
+    c = (weights * np.cos(angles)).reshape(len(weights), -1).sum(axis=1) / safe
+    s = (weights * np.sin(angles)).reshape(len(weights), -1).sum(axis=1) / safe
+    r = np.array([math.hypot(x, y) for x, y in zip(c, s, strict=True)])
+    ok = some & (r > 1e-12)
+    r_safe = np.where(ok, r, 1.0)
+    return (
+        np.where(ok, 0.5 + 0.5 * c / r_safe, 0.5),
+        np.where(ok, 0.5 + 0.5 * s / r_safe, 0.5),
+        np.where(ok, r, 0.0),
+    )
+
+
+def _distance(planes: tuple[np.ndarray, ...], others: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Per picture, the mean over pixels of the summed absolute OKLab differences (the
+    channels added in order, as a sum over the last axis adds them: faster on planes)."""
+    (L, a, b), (L2, a2, b2) = planes, others
+    d = np.abs(L - L2)
+    d += np.abs(a - a2)
+    d += np.abs(b - b2)
+    return _mean(d)
+
+
+def _symmetry(planes: tuple[np.ndarray, ...], turned: Callable, spread: np.ndarray) -> np.ndarray:
+    other = tuple(turned(x) for x in planes)
+    return 1.0 - _distance(planes, other) / (2.0 * spread + 1e-3)
 
 
 def _png_ratio(rgb: np.ndarray) -> float:
@@ -234,73 +271,113 @@ def _png_ratio(rgb: np.ndarray) -> float:
     return len(buf.getvalue()) / rgb.size
 
 
-def _sobel(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    p = np.pad(plane, 1, mode="edge")
-    gx = (p[:-2, 2:] + 2 * p[1:-1, 2:] + p[2:, 2:]) - (p[:-2, :-2] + 2 * p[1:-1, :-2] + p[2:, :-2])
-    gy = (p[:-2, :-2] + 2 * p[:-2, 1:-1] + p[:-2, 2:]) - (p[2:, :-2] + 2 * p[2:, 1:-1] + p[2:, 2:])
+def _sobel(planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    p = np.pad(planes, ((0, 0), (1, 1), (1, 1)), mode="edge")
+    gx = (p[:, :-2, 2:] + 2 * p[:, 1:-1, 2:] + p[:, 2:, 2:]) - (
+        p[:, :-2, :-2] + 2 * p[:, 1:-1, :-2] + p[:, 2:, :-2]
+    )
+    gy = (p[:, :-2, :-2] + 2 * p[:, :-2, 1:-1] + p[:, :-2, 2:]) - (
+        p[:, 2:, :-2] + 2 * p[:, 2:, 1:-1] + p[:, 2:, 2:]
+    )
     return gx / 4.0, gy / 4.0  # gy points up
 
 
-def _spectrum(plane: np.ndarray) -> tuple[float, float]:
-    n = plane.shape[0]
-    window = np.outer(np.hanning(n), np.hanning(n))
-    power = np.abs(np.fft.fft2((plane - plane.mean()) * window)) ** 2
-    f = np.fft.fftfreq(n)
-    radius = np.hypot(f[:, None], f[None, :])
-    total = float(power.sum())
-    if total <= 1e-12:
-        return 0.0, 0.0
-    return float((radius * power).sum()) / total / 0.5, float(power[radius > 0.25].sum()) / total
+_WINDOW = np.outer(np.hanning(SIZE), np.hanning(SIZE))
+_RADIUS = np.hypot(np.fft.fftfreq(SIZE)[:, None], np.fft.fftfreq(SIZE)[None, :])
+_HIGH = np.flatnonzero(_RADIUS > 0.25)
 
 
-def features(rgb: np.ndarray) -> np.ndarray:
-    """The feature vector (see the module docstring) of a SIZE × SIZE × 3 uint8 image."""
+def _spectrum(planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    g = len(planes)
+    centred = planes - _mean(planes)[:, None, None]
+    power = np.abs(np.fft.fft2(centred * _WINDOW)) ** 2
+    total = power.reshape(g, -1).sum(axis=1)
+    some = total > 1e-12
+    safe = np.where(some, total, 1.0)
+    centroid = (_RADIUS * power).reshape(g, -1).sum(axis=1) / safe / 0.5
+    high = np.ascontiguousarray(power.reshape(g, -1)[:, _HIGH]).sum(axis=1) / safe
+    return np.where(some, centroid, 0.0), np.where(some, high, 0.0)
+
+
+def _entropy(lightness: np.ndarray) -> np.ndarray:
+    """Shannon entropy of each picture's L in 32 bins of [0, 1] / 5 bits.
+
+    The bins are ``np.histogram``'s: ``32 · L`` is exact, so its floor is the bin (the
+    last bin keeps L = 1).
+    """
+    g = len(lightness)
+    bins = np.minimum((np.clip(lightness, 0.0, 1.0) * 32.0).astype(np.intp), 31)
+    bins = bins.reshape(g, -1) + 32 * np.arange(g)[:, None]
+    out = np.empty(g)
+    for k, counts in enumerate(np.bincount(bins.ravel(), minlength=32 * g).reshape(g, 32)):
+        p = counts[counts > 0] / counts.sum()
+        out[k] = -(p * np.log2(p)).sum() / 5.0
+    return out
+
+
+def features_many(rgb: np.ndarray) -> np.ndarray:
+    """The feature vectors (see the module docstring), shape (len, 24), of a batch of
+    SIZE × SIZE × 3 uint8 images, shape (len, SIZE, SIZE, 3).
+
+    Every step works on the whole batch, so a round's pool costs a few array operations
+    per feature rather than a few per feature per picture; only the compressed size is
+    taken picture by picture.
+    """
+    rgb = np.asarray(rgb)
+    g = len(rgb)
+    if g == 0:
+        return np.empty((0, len(FEATURE_NAMES)))
     lab = oklab(rgb)
-    L, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
+    L, a, b = planes = tuple(np.ascontiguousarray(lab[..., k]) for k in range(3))
     chroma = np.hypot(a, b)
     hue = np.arctan2(b, a)
     hue_cos, hue_sin, hue_conc = _circular(hue, chroma)
-    warmth = 0.5 + float((chroma * np.cos(hue - math.radians(55.0))).mean()) / 0.6
+    warmth = 0.5 + _mean(chroma * np.cos(hue - math.radians(55.0))) / 0.6
 
-    spread = float(np.abs(lab - lab.reshape(-1, 3).mean(axis=0)).sum(axis=-1).mean())
-    sym_lr = _symmetry(lab, lab[:, ::-1], spread)
-    sym_tb = _symmetry(lab, lab[::-1, :], spread)
-    sym_rot = _symmetry(lab, np.rot90(lab), spread)
-
-    counts = np.histogram(np.clip(L, 0.0, 1.0), bins=32, range=(0.0, 1.0))[0]
-    p = counts[counts > 0] / counts.sum()
-    entropy = float(-(p * np.log2(p)).sum()) / 5.0
+    mean_colour = lab.reshape(g, -1, 3).mean(axis=1)
+    spread = _distance(planes, tuple(mean_colour[:, k, None, None] for k in range(3)))
+    sym_lr = _symmetry(planes, lambda x: x[:, :, ::-1], spread)
+    sym_tb = _symmetry(planes, lambda x: x[:, ::-1, :], spread)
+    sym_rot = _symmetry(planes, lambda x: np.rot90(x, axes=(1, 2)), spread)
 
     gx, gy = _sobel(L)
     magnitude = np.hypot(gx, gy)
     orient_cos, orient_sin, orient_strength = _circular(2.0 * np.arctan2(gy, gx), magnitude)
     centroid, high = _spectrum(L)
 
-    values = [
-        float(L.mean()),
-        2.0 * float(L.std()),
-        0.5 + float(a.mean()) / 0.6,
-        float(a.std()) / 0.3,
-        0.5 + float(b.mean()) / 0.7,
-        float(b.std()) / 0.3,
-        float(chroma.mean()) / 0.33,
-        float(chroma.std()) / 0.17,
-        hue_cos,
-        hue_sin,
-        hue_conc,
-        warmth,
-        sym_lr,
-        sym_tb,
-        sym_rot,
-        _png_ratio(rgb),
-        entropy,
-        float((magnitude > 0.25).mean()),
-        float(magnitude.mean()) / 0.5,
-        orient_cos,
-        orient_sin,
-        orient_strength,
-        centroid,
-        high,
-    ]
-    out = np.clip(np.nan_to_num(np.array(values, dtype=np.float64)), 0.0, 1.0)
-    return out
+    flat_l, flat_a, flat_b = (x.reshape(g, -1) for x in (L, a, b))
+    values = np.stack(
+        [
+            flat_l.mean(axis=1),
+            2.0 * flat_l.std(axis=1),
+            0.5 + flat_a.mean(axis=1) / 0.6,
+            flat_a.std(axis=1) / 0.3,
+            0.5 + flat_b.mean(axis=1) / 0.7,
+            flat_b.std(axis=1) / 0.3,
+            _mean(chroma) / 0.33,
+            chroma.reshape(g, -1).std(axis=1) / 0.17,
+            hue_cos,
+            hue_sin,
+            hue_conc,
+            warmth,
+            sym_lr,
+            sym_tb,
+            sym_rot,
+            np.array([_png_ratio(x) for x in rgb]),
+            _entropy(L),
+            _mean(magnitude > 0.25),
+            _mean(magnitude) / 0.5,
+            orient_cos,
+            orient_sin,
+            orient_strength,
+            centroid,
+            high,
+        ],
+        axis=1,
+    )
+    return np.clip(np.nan_to_num(values), 0.0, 1.0)
+
+
+def features(rgb: np.ndarray) -> np.ndarray:
+    """The feature vector (see the module docstring) of a SIZE × SIZE × 3 uint8 image."""
+    return features_many(np.asarray(rgb)[None])[0]

@@ -34,7 +34,6 @@ they frame the pattern and colour it.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import heapq
 import json
@@ -283,8 +282,18 @@ def split_id(src: int, dst: int, taken: Iterable[int] | Mapping[int, Any]) -> in
 
 
 def copy_genome(genome: Genome) -> Genome:
-    """A deep copy the caller may change freely."""
-    return copy.deepcopy(genome)
+    """A deep copy of a *validated* genome, which the caller may change freely.
+
+    Its nodes, connections and params hold only numbers, strings and booleans, so a copy
+    of each is a deep copy, several times faster than ``copy.deepcopy`` (a round's pool
+    copies a genome for every variation).
+    """
+    out = dict(genome)
+    out["nodes"] = [dict(n) for n in genome["nodes"]]
+    out["conns"] = [dict(c) for c in genome["conns"]]
+    if "params" in genome:
+        out["params"] = dict(genome["params"])
+    return out
 
 
 def to_json(genome: Genome) -> str:

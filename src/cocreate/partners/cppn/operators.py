@@ -61,7 +61,7 @@ _OUTPUT_IDS = tuple(OUTPUTS)
 
 
 def _weight(rng: np.random.Generator, scale: float = 2.0) -> float:
-    return float(np.clip(rng.normal(0.0, scale), -WEIGHT_CLIP, WEIGHT_CLIP))
+    return min(max(float(rng.normal(0.0, scale)), -WEIGHT_CLIP), WEIGHT_CLIP)
 
 
 def _reaches(genome: Genome, start: int, goal: int) -> bool:
@@ -146,7 +146,7 @@ def perturb_weights(genome: Genome, sigma: float, rate: float, rng: np.random.Ge
         picked[live[int(rng.integers(len(live)))]] = True
     for c, p, n in zip(conns, picked, noise, strict=True):
         if p:
-            c["w"] = float(np.clip(c["w"] + n, -WEIGHT_CLIP, WEIGHT_CLIP))
+            c["w"] = min(max(float(c["w"] + n), -WEIGHT_CLIP), WEIGHT_CLIP)
     return int(picked.sum())
 
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+import json
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 import numpy as np
@@ -17,8 +22,12 @@ from . import edits, features, genome, network, operators
 DEFAULT_SIZE = 256
 MAX_SIZE = 4096
 PREVIEW_SIZE = 2 * features.SIZE
-FRESH_TRIES = 8  # draws of fresh() before it settles for what it has
 """Features of a genome are computed on a preview rendered at this size, box-averaged."""
+FRESH_TRIES = 8  # draws of fresh() before it settles for what it has
+DESCRIBE_CHUNK = 16
+"""Genomes whose previews are drawn and described together (one task of ``describe_many``)."""
+CACHE_SIZE = 1024
+"""Genomes whose features a partner remembers (a round offers an adopted anchor as it is)."""
 
 
 def encode_png(rgb: np.ndarray) -> bytes:
@@ -30,6 +39,20 @@ def encode_png(rgb: np.ndarray) -> bytes:
 
 def _preview(g: Genome) -> np.ndarray:
     return features.downsample(network.pixels(g, PREVIEW_SIZE), PREVIEW_SIZE // features.SIZE)
+
+
+def _describe_chunk(genomes: Sequence[Genome]) -> np.ndarray:
+    """Features of validated genomes' previews, drawn and described as one batch."""
+    small = features.halve(network.pixels_many(genomes, PREVIEW_SIZE))
+    return features.features_many(np.ascontiguousarray(np.moveaxis(small, 1, -1)))
+
+
+def _workers() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 4))
 
 
 class CPPNPartner(Partner):
@@ -52,6 +75,15 @@ class CPPNPartner(Partner):
     #: describing a candidate draws a small preview of it; the image benchmark's figures
     #: are for a pool of 96 (a round of 9 about 0.7 s on 2 cores, against 0.4 s at 48)
     pool_size: ClassVar[int] = 96
+    #: threads that describe a pool's chunks side by side (None: one per CPU, at most 4);
+    #: compressing each preview for ``complexity`` and the large array operations let go of
+    #: the interpreter, so they run in parallel
+    describe_workers: ClassVar[int | None] = None
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def validate(self, genome_: Any) -> Genome:
         return genome.validate(genome_)
@@ -109,4 +141,43 @@ class CPPNPartner(Partner):
             return features.features(features.thumbnail(features.read_upload(content)))
         if genome_ is None:
             raise InvalidContent("describe needs a genome or content")
-        return features.features(_preview(genome_))
+        return self.describe_many([genome_])[0]
+
+    def describe_many(self, genomes: Sequence[Genome]) -> np.ndarray:
+        """Features of many genomes' previews: ``describe``'s rows, made in batches.
+
+        The previews are drawn and described :data:`DESCRIBE_CHUNK` at a time, the chunks
+        on ``describe_workers`` threads; a genome met again (in this call or among the last
+        :data:`CACHE_SIZE`) is not drawn again.
+        """
+        for g in genomes:
+            genome.validate(g)
+        keys = [json.dumps(g, sort_keys=True, separators=(",", ":")) for g in genomes]
+        out = np.empty((len(keys), len(self.feature_names)))
+        todo: dict[str, list[int]] = {}
+        with self._cache_lock:
+            for i, key in enumerate(keys):
+                row = self._cache.get(key)
+                if row is None:
+                    todo.setdefault(key, []).append(i)
+                else:
+                    self._cache.move_to_end(key)
+                    out[i] = row
+        if not todo:
+            return out
+        firsts = [genomes[where[0]] for where in todo.values()]
+        chunks = [firsts[k : k + DESCRIBE_CHUNK] for k in range(0, len(firsts), DESCRIBE_CHUNK)]
+        workers = min(len(chunks), self.describe_workers or _workers())
+        if workers > 1:
+            with ThreadPoolExecutor(workers, thread_name_prefix="cppn-describe") as pool:
+                rows = np.concatenate(list(pool.map(_describe_chunk, chunks)))
+        else:
+            rows = np.concatenate([_describe_chunk(c) for c in chunks])
+        with self._cache_lock:
+            for (key, where), row in zip(todo.items(), rows, strict=True):
+                out[where] = row
+                self._cache[key] = row = row.copy()
+                row.setflags(write=False)
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return out
