@@ -34,15 +34,20 @@ def partner_actor(partner_name: str) -> str:
     return f"{AI_PREFIX}{partner_name}"
 
 
+SOURCE_PREFIX = "source:"
+"""Units from an imported source are credited to ``source:<name>``: neither a person nor an AI."""
+
+
 def is_person(actor: str) -> bool:
-    return not actor.startswith(AI_PREFIX)
+    return not actor.startswith((AI_PREFIX, SOURCE_PREFIX))
 
 
 class Origin(enum.StrEnum):
-    """Who made an artifact's content: an AI partner or a person."""
+    """Who made an artifact's content: an AI partner, a person, or an imported source."""
 
     AI = "ai"
     HUMAN = "human"
+    SOURCE = "source"  # material from a named source (a corpus, a book), recorded with its licence
 
 
 class Operator(enum.StrEnum):
@@ -93,6 +98,8 @@ class EventKind(enum.StrEnum):
     ARTIFACT_EDITED = "artifact.edited"
     JUDGMENT = "judgment"
     UNDONE = "act.undone"
+    REDONE = "act.redone"  # an undone act put back by the person who undid it
+    CONTENT_APPLIED = "content.applied"  # operations on the work's draft (typing, note edits)
     RESTORED = "selection.restored"
     SURPRISE_SET = "surprise.set"
     TASTE_RESET = "taste.reset"
@@ -107,6 +114,7 @@ UNDOABLE = frozenset(
         EventKind.RESTORED,
         EventKind.INTENTION_REVISED,
         EventKind.SURPRISE_SET,
+        EventKind.CONTENT_APPLIED,
     }
 )
 

@@ -381,6 +381,11 @@ class RoundMaker:
         steer = getattr(strategy, "steer", None)
         steering = dict(steer(ctx)) if callable(steer) else {}
         genomes = {a: self._genome(s, partner, a, rng) for a in anchors}
+        if s.draft is not None or reads_units(s):
+            draft = s.draft if s.draft is not None else s.new_draft()
+            genomes["draft"] = {"version": s.draft_version, "content": draft.to_dict()}
+            if hasattr(draft, "text"):
+                genomes["draft"]["text"] = draft.text
         made = partner.generate(request, genomes, request.n, rng, steering)  # type: ignore[attr-defined]
         if len(made) != request.n:
             raise InputError(
@@ -468,6 +473,15 @@ def new_artifact(
     }
     d.update(extra or {})
     return d
+
+
+def reads_units(s: WorkState) -> bool:
+    """Whether the work's content is units (a text, a score) rather than one whole file."""
+    from .content import WholeContentModel, content_model_for
+
+    return not isinstance(
+        content_model_for(s.media_type or "application/x-unknown"), WholeContentModel
+    )
 
 
 def reads(partner: Partner, media_type: str) -> bool:

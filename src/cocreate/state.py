@@ -60,6 +60,56 @@ class WorkState:
     surprises: list[tuple[str, float]] = field(default_factory=list)  # (event id, dial)
     requests: dict[int, dict[str, Any]] = field(default_factory=dict)  # round -> who asked, how
     events: list[Event] = field(default_factory=list)
+    media_type: str = ""  # what the work's partner makes: it picks the draft's content model
+    draft: Any = None  # the work's draft document (text, score), once an operation made one
+    draft_version: int = 0  # the seq of the last event that changed the draft
+    redo_stacks: dict[str, list[str]] = field(default_factory=dict)  # person -> undone acts
+    prefolded: set[str] = field(default_factory=set)  # content events applied before appending
+
+    # -- the draft --------------------------------------------------------------------
+    def new_draft(self) -> Any:
+        """An empty document of the work's kind (``InputError`` for whole-file kinds)."""
+        from .content import WholeContentModel, content_model_for
+        from .errors import InputError
+
+        model = content_model_for(self.media_type or "application/octet-stream")
+        if isinstance(model, WholeContentModel):
+            raise InputError(
+                f"a {self.domain} work's {self.media_type} is one whole file, not units to "
+                "operate on: give the edited file to edit() instead"
+            )
+        return model.empty()
+
+    def _fold_content(self, e: Event) -> None:
+        from .content import UnitOrigin, op_from_dict
+
+        p = e.payload
+        if p.get("accepts"):  # accepting a proposal is also a choice of it among its round
+            self.judgments[e.id] = Judgment(
+                id=e.id,
+                kind=JudgmentKind.CHOOSE,
+                actor=e.actor,
+                at=e.at,
+                artifact=p["accepts"],
+                among=tuple(p.get("among") or ()),
+                round=p.get("round"),
+            )
+        self.draft_version = e.seq
+        if e.id in self.prefolded:  # the act checked itself on the draft before it was stored
+            self.prefolded.discard(e.id)
+            return
+        if self.draft is None:
+            self.draft = self.new_draft()
+        origin = (
+            UnitOrigin.from_dict(p["origin"]) if p.get("origin") else UnitOrigin.person(e.actor)
+        )
+        self.draft.apply([op_from_dict(o) for o in p["ops"]], origin, e.id)
+
+    def draft_at(self, seq: int) -> Any:
+        """The draft as it stood after event ``seq`` (folded afresh from the events)."""
+        replay = WorkState(self.work_id)
+        replay.apply_all(x for x in self.events if x.seq <= seq)
+        return replay.draft if replay.draft is not None else replay.new_draft()
 
     # -- folding ----------------------------------------------------------------------
     def apply(self, e: Event) -> None:
@@ -76,6 +126,7 @@ class WorkState:
             self.surprise = float(p.get("surprise", 0.3))
             self.surprises.append((e.id, self.surprise))
             self.created_at = e.at
+            self.media_type = str((p.get("partner_info") or {}).get("media_type", ""))
         elif kind == EventKind.INTENTION_REVISED:
             self.intentions.append((e.id, Intention.coerce(p["intention"])))
             self.intention = self.intentions[-1][1]
@@ -103,10 +154,37 @@ class WorkState:
                 text=p.get("text", ""),
                 round=p.get("round"),
             )
+        elif kind == EventKind.CONTENT_APPLIED:
+            self._fold_content(e)
+        elif kind == EventKind.REDONE:
+            target = p["target"]
+            act = self.acts.get(target)
+            stack = self.redo_stacks.get(e.actor, [])
+            if act is not None and act.undone_by is not None and stack and stack[-1] == target:
+                stack.pop()
+                self.acts[target] = dataclasses.replace(act, undone_by=None)
+                if target in self.judgments:
+                    self.judgments[target] = dataclasses.replace(
+                        self.judgments[target], undone=False
+                    )
+                if act.kind == EventKind.CONTENT_APPLIED:
+                    self.draft.redo(target)
+                    self.draft_version = e.seq
+                if act.kind == EventKind.SURPRISE_SET:
+                    self.surprises.append((target, float(self._payload(target)["surprise"])))
+                    self.surprise = self.surprises[-1][1]
+                if act.kind == EventKind.INTENTION_REVISED:
+                    intent = Intention.coerce(self._payload(target)["intention"])
+                    self.intentions.append((target, intent))
+                    self.intention = intent
         elif kind == EventKind.UNDONE:
             target = p["target"]
             act = self.acts.get(target)
             if act is not None and act.undone_by is None:
+                self.redo_stacks.setdefault(e.actor, []).append(target)
+                if act.kind == EventKind.CONTENT_APPLIED:
+                    self.draft.undo(target)
+                    self.draft_version = e.seq
                 self.acts[target] = dataclasses.replace(act, undone_by=e.id)
                 if target in self.judgments:
                     self.judgments[target] = dataclasses.replace(
@@ -124,12 +202,21 @@ class WorkState:
         elif kind == EventKind.EXPORTED:
             self.exports.append(dict(p))
         if kind in UNDOABLE:
-            subject = p.get("artifact")
+            self.redo_stacks.pop(e.actor, None)  # a new act: what was undone stays undone
+            subject = p.get("artifact") or p.get("accepts")
             if isinstance(subject, Mapping):
                 subject = subject["id"]
             self.acts[e.id] = Act(e.id, kind, e.actor, e.at, e.seq, subject)
         self.events.append(e)
         self.last_seq = e.seq
+
+    def _payload(self, event_id: str) -> Mapping[str, Any]:
+        return next(x.payload for x in self.events if x.id == event_id)
+
+    def redoable(self, actor: str) -> str | None:
+        """The act ``actor`` would redo: their latest undo, if they made no new act since."""
+        stack = self.redo_stacks.get(actor) or []
+        return stack[-1] if stack else None
 
     def apply_all(self, events: Iterable[Event]) -> WorkState:
         for e in events:

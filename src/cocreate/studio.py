@@ -358,9 +358,11 @@ class Studio:
         items: Sequence[tuple[str, str, str, Mapping[str, Any]]],
         *,
         expect: Expect | None = None,
+        ids: Sequence[str] | None = None,
     ) -> list[Event]:
         at = now()
-        new = [NewEvent(new_id(), w, str(k), a, at, p) for w, k, a, p in items]
+        ids = list(ids) if ids is not None else [new_id() for _ in items]
+        new = [NewEvent(i, w, str(k), a, at, p) for i, (w, k, a, p) in zip(ids, items, strict=True)]
         return self.storage.append(new, expect=expect)
 
     def _resolve_work(self, work_id: str) -> str:
@@ -390,6 +392,11 @@ class Studio:
                 raise WorkNotFound(f"no work with id {work_id!r}")
             self._states[work_id] = state
             return state
+
+    def _forget(self, work_id: str) -> None:
+        """Drop a work's folded state: the next read folds it afresh from the ledger."""
+        with self._lock:
+            self._states.pop(work_id, None)
 
     def _partner(self, state: WorkState) -> Partner:
         p = self._partners.get(state.work_id)

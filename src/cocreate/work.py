@@ -9,6 +9,8 @@ and everything handed out is an immutable snapshot.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from .errors import (
     ArtifactNotFound,
+    Conflict,
     ForeignArtifact,
     InputError,
     InvalidContent,
@@ -35,12 +38,15 @@ from .model import (
     PartnerInfo,
     Recipe,
     is_person,
+    new_id,
 )
+from .names import clean_text
 from .operators import operator_spec
 from .partners.base import Partner, Unsupported
 from .preferences import attunement_curve
 from .rounds import Progress, Request, RoundMaker, new_artifact, reads
 from .state import History, WorkState, build_history
+from .storage import Expect
 
 if TYPE_CHECKING:
     from .studio import Studio
@@ -49,17 +55,19 @@ ArtifactRef = Artifact | str
 
 MAX_PROPOSALS = 64
 MAX_NOTE = 10_000
+#: operations one act may hold (an imported history is split into acts of this size)
+MAX_OPS = 100_000
+#: tries of an operation without a base when other writers keep changing the draft
+APPLY_RETRIES = 30
 
 
 def person_id(actor: str) -> str:
     """``actor`` as a person's id, or ``InputError`` if it is empty, too long or an AI's."""
     if not isinstance(actor, str) or not actor.strip():
         raise InputError("a person's id is required (e.g. by='ana')")
-    actor = actor.strip()
+    actor = clean_text(actor, "a person's id", 200, kind="id")
     if not is_person(actor):
         raise InputError(f"{actor!r} is reserved for AI partners; people cannot act under it")
-    if len(actor) > 200:
-        raise InputError("a person's id is at most 200 characters")
     return actor
 
 
@@ -304,10 +312,44 @@ class Work:
         among: Sequence[ArtifactRef] | None = None,
         by: str | None = None,
     ) -> Judgment:
-        """The person picks ``artifact`` out of the set shown (its round, by default)."""
+        """The person picks ``artifact`` out of the set shown (its round, by default).
+
+        A proposal for the draft (a suggestion whose recipe holds the operations
+        it makes, e.g. a continuation) is *accepted*: its operations are applied
+        to the draft with the partner's origin, in the same act as the choice.
+        """
         i = self._resolve(artifact)
         shown = self._among(i, among)
+        genome = (self._s.artifacts[i].get("recipe") or {}).get("genome") or {}
+        if isinstance(genome, Mapping) and genome.get("ops"):
+            return self._accept(i, shown, genome, by)
         return self._judge(JudgmentKind.CHOOSE, by, artifact=i, among=shown)
+
+    def _accept(
+        self, i: str, shown: Sequence[str], genome: Mapping[str, Any], by: str | None
+    ) -> Judgment:
+        from .content import UnitOrigin
+
+        actor = person_id(by or self.creator)
+        recipe = Recipe.from_dict(self._s.artifacts[i]["recipe"])
+        origin = UnitOrigin.partner(
+            recipe.partner,
+            model_id=recipe.model_id,
+            version=recipe.partner_version,
+            params=dict(recipe.params),
+            seed=recipe.seed,
+        )
+        ops = self._ops(list(genome["ops"]))
+        payload = {
+            "ops": [op.to_dict() for op in ops],
+            "origin": origin.to_dict(),
+            "accepts": i,
+            "among": list(shown),
+            "round": self._s.round_of(i),
+        }
+        base = genome.get("base")
+        seq = self._apply_draft(actor, ops, origin, payload, None if base is None else int(base))
+        return next(j for j in self._s.judgments.values() if self._s.acts[j.id].seq == seq)
 
     def reject(self, artifact: ArtifactRef, *, by: str | None = None) -> Judgment:
         i = self._resolve(artifact)
@@ -371,6 +413,7 @@ class Work:
             raise InvalidJudgment("a note needs some text")
         if len(text) > MAX_NOTE:
             raise InvalidJudgment(f"a note is at most {MAX_NOTE:,} characters")
+        text = clean_text(text, "a note", MAX_NOTE, kind="note")
         return self._judge(JudgmentKind.NOTE, by, artifact=self._resolve(artifact), text=text)
 
     def undo(self, *, by: str | None = None) -> str:
@@ -384,6 +427,175 @@ class Work:
             self.id, EventKind.UNDONE, actor, {"target": target.event_id, "kind": target.kind}
         )
         return target.event_id
+
+    def redo(self, *, by: str | None = None) -> str:
+        """Put back the person's latest undone act; return its event id.
+
+        Redo follows undo as in any editor: it takes back the person's latest
+        undo, then the one before, as long as they made no new act since (a new
+        act leaves what was undone undone). A redone operation on the draft puts
+        back its work where no later act has written since (see
+        :mod:`cocreate.content`); it never touches another person's work.
+        """
+        actor = person_id(by or self.creator)
+        target = self._s.redoable(actor)
+        if target is None:
+            raise NothingToUndo(f"{actor} has nothing to redo in this work")
+        self.studio._append(self.id, EventKind.REDONE, actor, {"target": target})
+        return target
+
+    # -- the draft: operations on units ---------------------------------------------------
+    def document(self) -> Any:
+        """The work's draft (a ``TextDocument``, a ``Score``): every unit with its origin.
+
+        A copy: changing it changes nothing stored. ``apply`` changes the draft.
+        """
+        s = self._s
+        with self.studio._lock:
+            draft = s.draft if s.draft is not None else s.new_draft()
+            return type(draft).from_dict(draft.to_dict())
+
+    def document_version(self) -> int:
+        """The draft's version: give it as ``base`` so that stale operations are refused."""
+        return self._s.draft_version
+
+    def apply(
+        self,
+        ops: Sequence[Any],
+        *,
+        by: str | None = None,
+        base: int | None = None,
+        origin: Any = None,
+    ) -> int:
+        """Apply content operations to the work's draft as one act; return the new version.
+
+        ``ops`` are :mod:`cocreate.content` operations (``Insert``, ``Delete``,
+        ``Replace``; ``AddNote``, ``RemoveNote``, ``ChangeNote``) or their dicts,
+        each relative to the draft after the one before. Their units are the
+        person's (``by``), or ``origin``'s for material imported from a named
+        source or recorded elsewhere (a ``UnitOrigin``). ``base`` is the version
+        they were made on: if anything changed the draft since, the act is
+        refused with :class:`~cocreate.errors.Conflict` (reload, rebase, send
+        again); without it they apply to the draft as it is. An operation
+        outside the draft, or on a unit that does not exist, is refused with
+        nothing stored. The act is undone and redone like any other.
+        """
+        actor = person_id(by or self.creator)
+        made = self._ops(ops)
+        unit_origin = self._unit_origin(actor, origin)
+        payload: dict[str, Any] = {"ops": [op.to_dict() for op in made]}
+        if origin is not None:
+            payload["origin"] = unit_origin.to_dict()
+        return self._apply_draft(actor, made, unit_origin, payload, base)
+
+    def type(self, text: str, *, by: str | None = None, at: int | None = None) -> int:
+        """Type ``text`` into the draft at ``at`` (default: its end); return the version."""
+        from .content import Insert
+
+        if not isinstance(text, str) or not text:
+            raise InputError("type some text: an empty string changes nothing")
+        where = len(self._s.draft) if at is None and self._s.draft is not None else (at or 0)
+        return self.apply([Insert(where, text)], by=by)
+
+    def edit_text(
+        self, *, pos: int, delete: int = 0, insert: str = "", by: str | None = None
+    ) -> int:
+        """Delete ``delete`` characters at ``pos`` and type ``insert`` there; the version."""
+        from .content import Delete, Insert, Replace
+
+        if delete and insert:
+            op: Any = Replace(pos, delete, insert)
+        elif delete:
+            op = Delete(pos, delete)
+        elif insert:
+            op = Insert(pos, insert)
+        else:
+            raise InputError("edit_text needs characters to delete or text to insert")
+        return self.apply([op], by=by)
+
+    def _ops(self, ops: Sequence[Any]) -> list[Any]:
+        from .content import op_from_dict
+
+        if isinstance(ops, str | bytes) or not isinstance(ops, Sequence) or not ops:
+            raise InputError("give a non-empty list of operations")
+        if len(ops) > MAX_OPS:
+            raise InputError(f"one act holds at most {MAX_OPS:,} operations")
+        made = []
+        for k, op in enumerate(ops):
+            if isinstance(op, Mapping):
+                try:
+                    op = op_from_dict(op)
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise InputError(f"operation {k} is not one: {exc}") from None
+            if not callable(getattr(op, "to_dict", None)):
+                raise InputError(f"operation {k} is not a content operation: {type(op).__name__}")
+            made.append(op)
+        return made
+
+    def _unit_origin(self, actor: str, origin: Any) -> Any:
+        from .content import UnitOrigin
+
+        if origin is None:
+            return UnitOrigin.person(actor)
+        if isinstance(origin, Mapping):
+            return UnitOrigin.from_dict(origin)
+        if not isinstance(origin, UnitOrigin):
+            raise InputError(f"origin must be a UnitOrigin, not {type(origin).__name__}")
+        return origin
+
+    def _apply_draft(
+        self, actor: str, ops: list[Any], origin: Any, payload: dict[str, Any], base: int | None
+    ) -> int:
+        """Check the act on the draft itself, then store it; the draft never holds a failed act.
+
+        The act is applied to the folded draft under the studio's lock first (so
+        the content model's own checks name what is wrong) and then appended with
+        the draft's version expected. If the append is refused, the work's
+        state is dropped and folded afresh from the ledger, which never saw it.
+        """
+        from .content import OperationError
+
+        kinds = {str(EventKind.CONTENT_APPLIED), str(EventKind.UNDONE), str(EventKind.REDONE)}
+        stale = False  # a refused try left an undone act in the folded draft
+        try:
+            for attempt in range(APPLY_RETRIES):
+                with self.studio._lock:
+                    s = self._s
+                    version = s.draft_version if base is None else base
+                    if base is not None and base > s.last_seq:
+                        raise InputError(f"base {base} is newer than the work ({s.last_seq})")
+                    if s.draft is None:
+                        s.draft = s.new_draft()
+                    event_id = new_id()
+                    try:
+                        s.draft.apply(ops, origin, event_id)
+                    except OperationError as exc:
+                        raise InputError(str(exc)) from None
+                    s.prefolded.add(event_id)
+                    try:
+                        (e,) = self.studio._append_many(
+                            [(self.id, EventKind.CONTENT_APPLIED, actor, payload)],
+                            expect=Expect(self.id, max(version, 0), kinds),
+                            ids=[event_id],
+                        )
+                    except Conflict:
+                        s.prefolded.discard(event_id)
+                        s.draft.undo(event_id)  # as if never applied; refolded at the end
+                        stale = True
+                        if base is not None:
+                            raise
+                    except BaseException:
+                        self.studio._forget(self.id)
+                        raise
+                    else:
+                        _ = self._s  # fold our event (and anything before it) into the state
+                        return e.seq
+                # another writer changed the draft: apply to it as it is now, after a pause
+                time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))
+        finally:
+            if stale:
+                self.studio._forget(self.id)  # fold afresh: the draft never saw the refused act
+        raise Conflict(f"work {self.id[:8]}'s draft kept changing: try again")
 
     def restore(self, artifact: ArtifactRef, *, by: str | None = None) -> Artifact:
         """Go back to any earlier node: the next round builds on it."""
@@ -449,7 +661,8 @@ class Work:
             operator=Operator.CONTRIBUTE,
             parents=(),
             features=features,
-            reason=note or "your own material",
+            reason=clean_text(note, "a note", 2000, kind="note", required=False)
+            or "your own material",
             extra={"role": role},
         )
         self.studio._append(self.id, EventKind.ARTIFACT_CONTRIBUTED, actor, {"artifact": a})
@@ -530,9 +743,17 @@ class Work:
 
     # -- authorship -------------------------------------------------------------------
     def attribution(self, artifact: ArtifactRef | None = None, policy: Any = None) -> Any:
-        """Who contributed what to ``artifact`` (default: the current version)."""
+        """Who contributed what to ``artifact`` (default: the current version).
+
+        In a work with a draft (a text, a score) the default is the draft
+        itself, counted unit by unit.
+        """
         from .authorship import attribution
 
+        if artifact is None and self._s.draft is not None:
+            from .authorship.attribution import draft_attribution
+
+            return draft_attribution(self, policy)
         return attribution(self, artifact, policy)
 
     def disclosure(self, artifact: ArtifactRef | None = None, policy: Any = None) -> Any:

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from ..model import (
     AI_PREFIX,
+    SOURCE_PREFIX,
     Artifact,
     Event,
     EventKind,
@@ -47,6 +48,13 @@ ARTIFACT_EVENTS = (
     EventKind.ARTIFACT_CONTRIBUTED,
     EventKind.ARTIFACT_EDITED,
 )
+
+
+def origin_of_actor(actor: str) -> Origin:
+    """A person, an AI partner (``ai:``) or an imported source (``source:``)."""
+    if actor.startswith(SOURCE_PREFIX):
+        return Origin.SOURCE
+    return Origin.HUMAN if is_person(actor) else Origin.AI
 
 
 def source_type_uri(source_type: str) -> str:
@@ -100,7 +108,7 @@ class Decision:
 
     @property
     def origin(self) -> Origin:
-        return Origin.HUMAN if is_person(self.actor) else Origin.AI
+        return origin_of_actor(self.actor)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -342,10 +350,17 @@ class Attribution:
 
     @property
     def ai_partners(self) -> list[Contributor]:
-        return [c for c in self.contributors if not c.is_person]
+        return [c for c in self.contributors if c.kind == "ai"]
+
+    @property
+    def sources(self) -> list[Contributor]:
+        """Imported sources whose material is in the artifact (a corpus, a book)."""
+        return [c for c in self.contributors if c.kind == "source"]
 
     def content_by_origin(self) -> dict[str, float]:
         out = {str(Origin.AI): 0.0, str(Origin.HUMAN): 0.0}
+        if any(u.origin is Origin.SOURCE for u in self.units):
+            out[str(Origin.SOURCE)] = 0.0
         for u in self.units:
             out[str(u.origin)] += u.weight
         return out
@@ -357,7 +372,7 @@ class Attribution:
         return out
 
     def decisions_by_origin(self) -> dict[str, float]:
-        out = {str(Origin.AI): 0.0, str(Origin.HUMAN): 0.0}
+        out = {str(Origin.AI): 0.0, str(Origin.HUMAN): 0.0, str(Origin.SOURCE): 0.0}
         total = sum(d.weight for d in self.decisions)
         for d in self.decisions:
             out[str(d.origin)] += d.weight / total if total else 0.0
@@ -481,6 +496,61 @@ def attribution(
         event_hash=event.hash,
         policy=pol,
         lineage=tuple(ancestors),
+        units=units,
+        decisions=decisions,
+        contributors=contributors,
+        intention=state.intention.brief,
+    )
+
+
+def draft_attribution(work: Any, policy: Policy | dict | None = None) -> Attribution:
+    """Who made the work's draft (a text, a score): its units counted by origin.
+
+    Every character or note counts the same; the decisions are every act in
+    force in the work (the draft has no lineage of nodes: all of it is one
+    document). The report names the draft by its version and the event that
+    last changed it.
+    """
+    import hashlib
+
+    pol = Policy.coerce(policy)
+    state: WorkState = work._s
+    draft = state.draft
+    counts = draft.count_by_origin()
+    total = sum(counts.values())
+    grain = "character" if hasattr(draft, "text") else "note"
+    units = tuple(
+        sorted(
+            (
+                Unit(
+                    kind=grain,
+                    origin=origin_of_actor(o.actor),
+                    contributor=o.actor,
+                    weight=n / total,
+                    source=f"draft@{state.draft_version}",
+                    detail=f"{n} {grain}s" + (f", seed {o.seed}" if o.seed is not None else ""),
+                )
+                for o, n in counts.items()
+            ),
+            key=lambda u: -u.weight,
+        )
+    )
+    lineage = Lineage(state, pol, work.studio.media.get, work_partner_info(state))
+    decisions = tuple(_decisions(state, pol, set(state.artifacts)))
+    contributors = tuple(_contributors(work, lineage, units, decisions))
+    body = draft.text.encode() if grain == "character" else repr(draft.to_dict()).encode()
+    event = next(e for e in reversed(state.events) if e.seq <= state.draft_version)
+    return Attribution(
+        work_id=work.id,
+        title=state.title,
+        domain=state.domain,
+        artifact_id=f"draft@{state.draft_version}",
+        media_type=state.media_type,
+        content_sha256=hashlib.sha256(body).hexdigest(),
+        event_id=event.id,
+        event_hash=event.hash,
+        policy=pol,
+        lineage=(),
         units=units,
         decisions=decisions,
         contributors=contributors,
@@ -664,7 +734,19 @@ def _contributors(
         c = content.get(cid, 0.0)
         d = weights.get(cid, 0.0) / total_decisions if total_decisions > 0 else 0.0
         share = (cw * c + dw * d) / (cw + dw)
-        if is_person(cid):
+        if cid.startswith(SOURCE_PREFIX):
+            out.append(
+                Contributor(
+                    id=cid,
+                    kind="source",
+                    name=cid[len(SOURCE_PREFIX) :],
+                    content_share=c,
+                    decision_share=d,
+                    share=share,
+                    roles=("source material",),
+                )
+            )
+        elif is_person(cid):
             profile = work.studio.creator(cid)
             out.append(
                 Contributor(
