@@ -324,7 +324,7 @@ def test_wav_is_signed_in_place(studio, identity):
         w.setframerate(8000)
         w.writeframes(np.sin(np.arange(800) / 5).astype("<i2").tobytes())
     work = studio.create_work("toy", "ana", "a hum")
-    work.contribute(buf.getvalue(), "audio/wav")
+    work.contribute(buf.getvalue(), "audio/wav", role="reference")  # not the partner's kind
     out = export(work, format="file", identity=identity)
     assert out.filename.endswith(".wav") and out.sidecar is None
     with reader(out.data, "audio/wav", identity) as r:
@@ -400,7 +400,7 @@ MIDI = b"MThd\x00\x00\x00\x06\x00\x00\x00\x01\x00\x60MTrk\x00\x00\x00\x04\x00\xf
 
 def test_mp3_is_signed_in_place(studio, identity):
     work = studio.create_work("toy", "ana", "a silence")
-    work.contribute(MP3, "audio/mpeg")
+    work.contribute(MP3, "audio/mpeg", role="reference")
     out = export(work, format="file", identity=identity)
     assert out.filename.endswith(".mp3") and out.sidecar is None
     with reader(out.data, "audio/mpeg", identity) as r:
@@ -413,7 +413,7 @@ def test_mp3_is_signed_in_place(studio, identity):
 
 def test_midi_gets_a_sidecar(studio, identity):
     work = studio.create_work("toy", "ana", "a silent tune")
-    work.contribute(MIDI, "audio/midi")
+    work.contribute(MIDI, "audio/midi", role="reference")
     out = export(work, format="file", identity=identity)
     assert out.data == MIDI and out.filename.endswith(".mid")
     assert out.sidecar_filename == out.filename[: -len(".mid")] + ".c2pa"

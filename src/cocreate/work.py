@@ -643,15 +643,17 @@ class Work:
     ) -> Artifact:
         """The person's own material enters the work.
 
-        ``role="material"`` makes it a parent for later proposals;
-        ``role="reference"`` keeps it as a reference only.
+        ``role="material"`` makes it a parent for later proposals, and must be
+        of a kind the partner uses (an image for an image work);
+        ``role="reference"`` keeps it as a reference only, of any kind.
         """
         actor = person_id(by or self.creator)
         if role not in ("material", "reference"):
             raise InputError(f"role must be 'material' or 'reference', not {role!r}")
         check_content(content, media_type)
         partner = self.studio._partner(self._s)
-        _takes(partner, media_type)
+        if role == "material":  # a reference may be of any kind: it is only kept
+            _takes(partner, media_type)
         features = self._features_of(partner, content, media_type)
         a = self._new_artifact(
             content=bytes(content),
