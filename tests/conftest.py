@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from cocreate.partners import register
 from toy_partner import ToyPartner
 
 register(ToyPartner)
+
+# A developer's own settings file must not steer the suite (cocreate.settings reads it).
+os.environ["COCREATE_CONFIG"] = os.devnull
 
 # Timing is for bench/, not tests: a loaded CI machine must not fail a property test.
 settings.register_profile("cocreate", deadline=None)

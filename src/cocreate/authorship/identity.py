@@ -314,14 +314,16 @@ _ephemeral: weakref.WeakKeyDictionary[Any, Identity] = weakref.WeakKeyDictionary
 
 
 def credentials_dir(studio: Any) -> Path | None:
-    """Where a studio keeps its identity: ``$COCREATE_CREDENTIALS``, else next to its media.
+    """Where a studio keeps its identity: the ``keys`` setting, else next to its media.
 
     ``None`` for a studio whose media live in memory: it gets an identity
     that lasts as long as the studio object.
     """
-    env = os.environ.get("COCREATE_CREDENTIALS")
-    if env:
-        return Path(env)
+    from ..settings import load_settings
+
+    keys = load_settings().keys  # $COCREATE_KEYS, $COCREATE_CREDENTIALS, the settings file
+    if keys is not None:
+        return Path(keys)
     root = getattr(studio.media, "root", None)
     if root is None:
         return None
