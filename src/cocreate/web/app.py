@@ -23,6 +23,7 @@ from . import problems, routes
 from .context import AppContext
 from .guard import Guard, Hosts
 from .jobs import Jobs
+from .routes import thumbnails
 
 STATIC = Path(__file__).parent / "static"
 
@@ -73,4 +74,5 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in routes.MODULES:
         app.include_router(module.router(ctx))
+    app.include_router(thumbnails.router(ctx))
     return app

@@ -34,13 +34,69 @@ function s(tag, attrs = {}, ...children) {
 const short = (id) => (id || "").slice(0, 8);
 const plural = (n, w) => `${n} ${w}${n === 1 ? "" : "s"}`;
 
+// A message lives in the top bar's status slot: it never covers a control, and a new one
+// takes the place of the last (the live region still reads each one out).
+let toastTimer = 0;
 function toast(message, kind = "info") {
-  const t = h("div", { class: `toast ${kind}`, role: kind === "error" ? "alert" : null }, message);
+  const t = h("div", { class: `toast ${kind}`, role: kind === "error" ? "alert" : null, title: message }, message);
   const box = $("#toasts");
-  while (box.children.length >= 3) box.firstChild.remove();
-  box.append(t);
-  setTimeout(() => t.classList.add("gone"), kind === "error" ? 6000 : 2600);
-  setTimeout(() => t.remove(), kind === "error" ? 6500 : 3100);
+  box.replaceChildren(t);
+  clearTimeout(toastTimer);
+  const life = kind === "error" ? 7000 : 3200;
+  toastTimer = setTimeout(() => {
+    t.classList.add("gone");
+    toastTimer = setTimeout(() => t.remove(), 400);
+  }, life);
+}
+
+// -- thumbnails and the words around them ------------------------------------------------
+const isPicture = (mt) => !!mt && mt.startsWith("image/");
+
+// A small picture of an artifact (served by the studio, cached by content), or its words.
+function thumb(workId, a, size = 96, { alt = "", cls = "" } = {}) {
+  if (isPicture(a.media_type)) {
+    return h("img", { class: `thumb-img ${cls}`, src: `/api/works/${workId}/artifacts/${a.id}/thumbnail?size=${size * 2}`,
+      alt, width: size, height: size, loading: "lazy", decoding: "async", draggable: "false" });
+  }
+  return h("span", { class: `thumb-words ${cls}`, "aria-label": alt || null }, (a.text || a.media_type || "").slice(0, 80));
+}
+
+// "a variation of 5c95e2a9": the ids of an artifact's parents, as the pictures they are
+function reasonNodes(workId, reason, parents, media) {
+  const text = reason || "—";
+  const shorts = (parents || []).map((p) => [short(p), p]);
+  if (!shorts.length || !isPicture(media)) return [reasonText(text, parents)];
+  const out = [];
+  const re = new RegExp(`\\b(${shorts.map(([k]) => k).join("|")})[0-9a-f]*\\b`, "g");
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    out.push(text.slice(last, m.index));
+    const full = shorts.find(([k]) => k === m[1])[1];
+    const k = parents.indexOf(full);
+    out.push(h("img", { class: "ref-thumb", src: `/api/works/${workId}/artifacts/${full}/thumbnail?size=96`,
+      alt: parents.length > 1 ? `the ${k === 0 ? "first" : "second"} parent` : "the one it was made from",
+      title: parents.length > 1 ? `parent ${k + 1}` : "made from this one", width: 26, height: 26, loading: "lazy" }));
+    last = m.index + m[0].length;
+  }
+  out.push(text.slice(last));
+  return out;
+}
+
+// the same reason in words, for a label: no ids
+function reasonText(reason, parents) {
+  let text = reason || "";
+  (parents || []).forEach((p, k) => {
+    const word = parents.length > 1 ? `the ${k === 0 ? "first" : "second"} parent` : "the one it was made from";
+    text = text.replace(new RegExp(`\\b${short(p)}[0-9a-f]*\\b`, "g"), word);
+  });
+  return text;
+}
+
+// "Round 3 · variation", "Your edit", "Your upload"
+const OPERATOR_WORDS = { fresh: "fresh", vary: "variation", cross: "crossover", interpolate: "in-between", edit: "edit", contribute: "upload", adopt: "adopted" };
+function nodeLabel(n) {
+  if (n.origin === "human") return `${n.author === S.work.creator ? "Your" : n.author + "'s"} ${OPERATOR_WORDS[n.operator] || n.operator}`;
+  return `${n.round ? `Round ${n.round} · ` : ""}${OPERATOR_WORDS[n.operator] || n.operator}`;
 }
 
 class ApiError extends Error {
@@ -279,7 +335,7 @@ async function renderSession(body) {
     h("div", { class: "progress-text", id: "progress-text" }, "Making proposals…"),
     h("div", { class: "bar", role: "progressbar", id: "progress-bar", "aria-label": "Generation progress", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": 0 }, h("span", {})),
     h("button", { type: "button", id: "cancel-job", onclick: () => cancelJob() }, "Cancel ", h("kbd", {}, "Esc")));
-  const grid = h("div", { class: `grid ${w.domain}`, id: "grid", role: "listbox", "aria-label": "Proposals", "aria-multiselectable": "false" });
+  const grid = h("ul", { class: `grid ${w.domain}`, id: "grid", "aria-label": "Proposals" });
   const mine = h("section", { class: "mine", id: "mine", "aria-label": "Your material and edits" });
   const inspector = h("aside", { class: `inspector ${w.domain}`, id: "inspector", "aria-label": "The selected proposal" });
   body.append(toolbar, progress,
@@ -335,7 +391,7 @@ function stepRound(d) {
 
 function media(a, { large = false } = {}) {
   const mt = a.media_type;
-  if (mt.startsWith("image/")) return h("img", { src: a.content_url, alt: `${a.operator} proposal ${short(a.id)}`, loading: "lazy", draggable: "false" });
+  if (mt.startsWith("image/")) return h("img", { src: a.content_url, alt: large ? `${nodeLabel(a)}, large` : "", loading: large ? "eager" : "lazy", draggable: "false" });
   if (mt.startsWith("audio/")) {
     // A slot for audio: a piano roll will draw here once music partners exist.
     return h("div", { class: "audio-slot" },
@@ -368,20 +424,22 @@ function card(a, k) {
   const marked = S.marked.indexOf(a.id);
   const rejected = a.marks.some((m) => m.kind === "reject");
   const chosen = a.marks.some((m) => m.kind === "choose");
-  const el = h("div", {
-    class: `card-item${a.id === S.selected ? " selected" : ""}${rejected ? " is-rejected" : ""}${chosen ? " is-chosen" : ""}${marked >= 0 ? " marked" : ""}`,
-    role: "option", tabindex: 0, "aria-selected": a.id === S.selected ? "true" : "false",
-    "aria-label": `Proposal ${k}: ${a.reason}`, dataset: { id: a.id, index: k },
-    onclick: () => select(a.id), ondblclick: () => choose(a.id),
+  const on = a.id === S.selected;
+  // a list of cards, each a toggle that selects it and two buttons: no control inside another
+  return h("li", {
+    class: `card-item${on ? " selected" : ""}${rejected ? " is-rejected" : ""}${chosen ? " is-chosen" : ""}${marked >= 0 ? " marked" : ""}`,
+    dataset: { id: a.id, index: k },
   },
-  h("div", { class: "media" }, media(a)),
+  h("button", { type: "button", class: "card-pick", "aria-pressed": on ? "true" : "false",
+    "aria-label": `Proposal ${k}: ${reasonText(a.reason, a.parents)}`,
+    onclick: () => select(a.id), ondblclick: () => choose(a.id) },
+  h("span", { class: "media" }, media(a))),
   h("div", { class: "card-foot" },
-    h("span", { class: "num", text: k <= 9 ? k : "" }),
+    h("span", { class: "num", "aria-hidden": "true", text: k <= 9 ? k : "" }),
     h("span", { class: "marks" }, markBadges(a), marked >= 0 ? h("span", { class: "mark pair" }, marked === 0 ? "A" : "B") : null),
     h("span", { class: "card-actions" },
-      h("button", { type: "button", class: "mini", "aria-label": `Choose proposal ${k}`, title: "Choose (Enter)", onclick: (e) => { e.stopPropagation(); choose(a.id); } }, "✓"),
-      h("button", { type: "button", class: "mini", "aria-label": `Reject proposal ${k}`, title: "Reject (x)", onclick: (e) => { e.stopPropagation(); judge("reject", a.id); } }, "✕"))));
-  return el;
+      h("button", { type: "button", class: "mini", "aria-label": `Choose proposal ${k}`, title: "Choose (Enter)", onclick: () => choose(a.id) }, "✓"),
+      h("button", { type: "button", class: "mini", "aria-label": `Reject proposal ${k}`, title: "Reject (x)", onclick: () => judge("reject", a.id) }, "✕"))));
 }
 
 function drawRound() {
@@ -393,8 +451,8 @@ function drawRound() {
   $("#prev-round").disabled = !r.round || rounds.indexOf(r.round) <= 0;
   $("#next-round").disabled = !r.round || rounds.indexOf(r.round) >= rounds.length - 1;
   if (!r.artifacts.length) {
-    grid.replaceChildren(empty("No proposals yet", "Ask the partner for a first round; then choose, reject, rate, and ask again.",
-      h("button", { type: "button", class: "primary", onclick: () => generate({ kind: "propose" }) }, "Propose a first round")));
+    grid.replaceChildren(h("li", { class: "grid-empty" }, empty("No proposals yet", "Ask the partner for a first round; then choose, reject, rate, and ask again.",
+      h("button", { type: "button", class: "primary", onclick: () => generate({ kind: "propose" }) }, "Propose a first round"))));
     grid.classList.add("is-empty");
   } else {
     grid.classList.remove("is-empty");
@@ -412,9 +470,10 @@ function drawMine() {
   }
   box.replaceChildren(h("h2", { class: "small-head" }, "Yours: uploads and edits"),
     h("div", { class: "strip" }, S.mine.slice().reverse().map((a) => h("button", {
-      type: "button", class: `strip-item${a.id === S.selected ? " selected" : ""}`, "aria-label": `Your ${a.operator} ${short(a.id)}`,
+      type: "button", class: `strip-item${a.id === S.selected ? " selected" : ""}`, "aria-pressed": a.id === S.selected ? "true" : "false",
+      "aria-label": `${nodeLabel(a)}${a.round ? "" : `, ${new Date(a.created_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}`}`,
       onclick: () => select(a.id), dataset: { id: a.id },
-    }, h("div", { class: "media" }, media(a)), h("span", { class: "small muted" }, `${a.operator} · ${short(a.id)}`)))));
+    }, h("span", { class: "media" }, media(a)), h("span", { class: "small muted" }, nodeLabel(a))))));
 }
 
 function current() {
@@ -427,9 +486,10 @@ function select(id) {
   $$(".card-item, .strip-item").forEach((el) => {
     const on = el.dataset.id === id;
     el.classList.toggle("selected", on);
-    if (el.classList.contains("card-item")) el.setAttribute("aria-selected", on ? "true" : "false");
+    const toggle = el.classList.contains("card-item") ? $(".card-pick", el) : el;
+    toggle.setAttribute("aria-pressed", on ? "true" : "false");
   });
-  const el = $(`.card-item[data-id="${id}"]`);
+  const el = $(`.card-item[data-id="${id}"] .card-pick`);
   if (el && document.activeElement !== el && !isTyping()) el.focus({ preventScroll: false });
   drawInspector();
 }
@@ -505,46 +565,53 @@ function drawInspector() {
   strength.addEventListener("input", () => { S.strength = Number(strength.value); store.set("strength", S.strength); strengthOut.textContent = S.strength.toFixed(2); });
   const noteText = h("textarea", { id: "note-text", rows: 2, placeholder: "A note on this one…", "aria-label": "Note", maxlength: 10000 });
   const notes = a.marks.filter((m) => m.kind === "note");
-  box.replaceChildren(
-    h("div", { class: "preview" }, media(a, { large: true })),
-    h("p", { class: "reason", id: "reason" }, a.reason || "—"),
-    h("dl", { class: "facts" },
-      h("dt", {}, "id"), h("dd", {}, h("code", { text: short(a.id) })),
-      h("dt", {}, "made by"), h("dd", { text: `${a.author} (${a.origin === "ai" ? "AI" : "person"})` }),
-      h("dt", {}, "how"), h("dd", { text: a.operator + (a.strength !== null && a.strength !== undefined ? ` · strength ${Number(a.strength).toFixed(2)}` : "") }),
-      a.seed !== null ? [h("dt", {}, "seed"), h("dd", {}, h("code", { text: a.seed }))] : null,
-      a.parents.length ? [h("dt", {}, "parents"), h("dd", {}, a.parents.map((p) => h("code", { text: short(p) + " " })))] : null,
-      Object.keys(a.edits || {}).length ? [h("dt", {}, "edits"), h("dd", { text: Object.entries(a.edits).map(([k, v]) => `${k} ${v}`).join(", ") })] : null),
-    h("div", { class: "actions" },
-      inRound ? h("button", { type: "button", class: "primary", id: "choose", onclick: () => choose(a.id) }, "Choose ", h("kbd", {}, "↵")) :
-        h("button", { type: "button", class: "primary", id: "build-on", onclick: () => restore(a.id) }, "Build on this"),
-      h("button", { type: "button", id: "reject", onclick: () => judge("reject", a.id) }, "Reject ", h("kbd", {}, "x")),
-      inRound ? h("button", { type: "button", id: "best", onclick: () => bestWorst("best", a.id) }, "Best ", h("kbd", {}, "b")) : null,
-      inRound ? h("button", { type: "button", id: "worst", onclick: () => bestWorst("worst", a.id) }, "Worst ", h("kbd", {}, "w")) : null,
-      h("button", { type: "button", id: "mark", onclick: () => toggleMark(a.id) }, S.marked.includes(a.id) ? "Unmark " : "Mark ", h("kbd", {}, "m")),
-      h("button", { type: "button", id: "skip-one", onclick: () => judge("skip", a.id) }, "Skip")),
-    stars,
-    h("div", { class: "panel vary" },
-      h("label", { for: "strength", class: "small" }, "Variation strength"), h("div", { class: "dial" }, h("span", { class: "muted small", text: "tweak" }), strength, h("span", { class: "muted small", text: "bold" }), strengthOut),
-      h("button", { type: "button", id: "variations", onclick: () => generate({ kind: "variations", artifact: a.id, strength: S.strength }) }, "Variations of this one ", h("kbd", {}, "v"))),
-    h("div", { class: "panel" },
-      notes.length ? h("ul", { class: "notes" }, notes.map((m) => h("li", {}, h("b", { text: m.actor + ": " }), m.text))) : null,
-      noteText,
-      h("button", { type: "button", id: "save-note", onclick: async () => {
-        if (!noteText.value.trim()) return toast("Write the note first.", "error");
-        await judge("note", a.id, { text: noteText.value });
-      } }, "Save note")),
-    editPanel(a),
-    h("div", { class: "row" }, h("a", { class: "button ghost small", href: a.content_url + "?download=true", download: "" }, "Download this file")),
-    ...[pairBox].filter(Boolean));
+  const parents = a.parents.length ? h("span", { class: "parents" },
+    a.parents.map((p, k) => h("img", { class: "ref-thumb", src: `/api/works/${S.work.id}/artifacts/${p}/thumbnail?size=96`, width: 32, height: 32,
+      alt: a.parents.length > 1 ? `parent ${k + 1}` : "the one it was made from", loading: "lazy" }))) : null;
+  box.replaceChildren(h("div", { class: "insp" },
+    h("div", { class: "insp-view" },
+      h("div", { class: "preview", id: "preview" }, media(a, { large: true })),
+      h("p", { class: "reason", id: "reason" }, reasonNodes(S.work.id, a.reason, a.parents, a.media_type))),
+    h("div", { class: "insp-tools" },
+      h("div", { class: "actions" },
+        inRound ? h("button", { type: "button", class: "primary", id: "choose", onclick: () => choose(a.id) }, "Choose ", h("kbd", {}, "↵")) :
+          h("button", { type: "button", class: "primary", id: "build-on", onclick: () => restore(a.id) }, "Build on this"),
+        h("button", { type: "button", id: "reject", onclick: () => judge("reject", a.id) }, "Reject ", h("kbd", {}, "x")),
+        inRound ? h("button", { type: "button", id: "best", onclick: () => bestWorst("best", a.id) }, "Best ", h("kbd", {}, "b")) : null,
+        inRound ? h("button", { type: "button", id: "worst", onclick: () => bestWorst("worst", a.id) }, "Worst ", h("kbd", {}, "w")) : null,
+        h("button", { type: "button", id: "mark", onclick: () => toggleMark(a.id) }, S.marked.includes(a.id) ? "Unmark " : "Mark ", h("kbd", {}, "m")),
+        h("button", { type: "button", id: "skip-one", onclick: () => judge("skip", a.id) }, "Skip")),
+      stars,
+      h("div", { class: "panel vary" },
+        h("label", { for: "strength", class: "small" }, "Variation strength"), h("div", { class: "dial" }, h("span", { class: "muted small", text: "tweak" }), strength, h("span", { class: "muted small", text: "bold" }), strengthOut),
+        h("button", { type: "button", id: "variations", onclick: () => generate({ kind: "variations", artifact: a.id, strength: S.strength }) }, "Variations of this one ", h("kbd", {}, "v"))),
+      h("div", { class: "panel" },
+        notes.length ? h("ul", { class: "notes" }, notes.map((m) => h("li", {}, h("b", { text: m.actor + ": " }), m.text))) : null,
+        noteText,
+        h("button", { type: "button", id: "save-note", onclick: async () => {
+          if (!noteText.value.trim()) return toast("Write the note first.", "error");
+          await judge("note", a.id, { text: noteText.value });
+        } }, "Save note")),
+      editPanel(a),
+      h("dl", { class: "facts" },
+        h("dt", {}, "made by"), h("dd", { text: `${a.author} (${a.origin === "ai" ? "AI" : "person"})` }),
+        h("dt", {}, "how"), h("dd", { text: a.operator + (a.strength !== null && a.strength !== undefined ? ` · strength ${Number(a.strength).toFixed(2)}` : "") }),
+        a.seed !== null ? [h("dt", {}, "seed"), h("dd", {}, h("code", { text: a.seed }))] : null,
+        parents ? [h("dt", {}, a.parents.length > 1 ? "parents" : "made from"), h("dd", {}, parents)] : null,
+        Object.keys(a.edits || {}).length ? [h("dt", {}, "edits"), h("dd", { text: Object.entries(a.edits).map(([k, v]) => `${k} ${v}`).join(", ") })] : null,
+        h("dt", {}, "id"), h("dd", {}, h("code", { text: short(a.id) }))),
+      h("div", { class: "row" }, h("a", { class: "button ghost small", href: a.content_url + "?download=true", download: "" }, "Download this file")),
+      ...[pairBox].filter(Boolean))));
 }
 
 function pairPanel() {
   if (!S.marked.length) return null;
   const [A, B] = S.marked;
   const caps = S.work.partner.capabilities;
-  return h("div", { class: "panel pair", id: "pair-panel", "aria-label": "Two marked proposals" },
-    h("p", { class: "small" }, "Marked: ", h("code", { text: "A " + short(A) }), B ? h("code", { text: " B " + short(B) }) : " — mark one more (m)"),
+  const pic = (id, k) => h("span", { class: "pair-pick" }, h("b", { text: k }),
+    h("img", { class: "ref-thumb", src: `/api/works/${S.work.id}/artifacts/${id}/thumbnail?size=96`, width: 40, height: 40, alt: `marked ${k}` }));
+  return h("div", { class: "panel pair", id: "pair-panel", role: "group", "aria-label": "Two marked proposals" },
+    h("p", { class: "small pair-row" }, "Marked: ", pic(A, "A"), B ? pic(B, "B") : " — mark one more (m)"),
     B ? h("div", { class: "actions" },
       h("button", { type: "button", id: "prefer-a", onclick: () => judge("compare", A, { other: B }) }, "A over B"),
       h("button", { type: "button", id: "prefer-b", onclick: () => judge("compare", B, { other: A }) }, "B over A"),
@@ -552,7 +619,6 @@ function pairPanel() {
       caps.includes("interpolate") ? h("button", { type: "button", id: "interpolate", onclick: () => generate({ kind: "interpolate", a: A, b: B, n: 5 }) }, "Interpolate ", h("kbd", {}, "i")) : null) : null,
     h("button", { type: "button", class: "ghost small", onclick: () => { S.marked = []; drawRound(); } }, "Clear marks"));
 }
-
 function toggleMark(id) {
   const k = S.marked.indexOf(id);
   if (k >= 0) S.marked.splice(k, 1);
@@ -602,7 +668,7 @@ async function undo() {
 async function restore(id) {
   return act(async () => {
     await api("POST", `/api/works/${S.work.id}/restore`, { by: me(), artifact: id });
-    toast(`Back to ${short(id)}: the next round builds on it`);
+    toast("Back to that version: the next round builds on it");
     if ($("#grid")) await refresh(); else route();
   });
 }
@@ -708,49 +774,182 @@ async function cancelJob() {
   return act(async () => { await api("POST", `/api/jobs/${S.job.id}/cancel`, { by: me() }); });
 }
 
-// -- history ---------------------------------------------------------------------------
-async function renderHistory(body) {
-  let hist;
-  try { hist = await api("GET", `/api/works/${S.work.id}/history?recipes=false`); } catch (e) { return fail(e); }
-  if (!hist.nodes.length) {
-    return body.append(empty("No history yet", "Every proposal, upload and edit appears here as a branching tree.",
-      h("a", { class: "button primary", href: `#/work/${S.work.id}` }, "Go to the session")));
+// -- history: a lineage graph of what was kept, the rest folded ----------------------------
+const WHY_WORDS = { current: "current", chosen: "chosen", edited: "your edit", contributed: "your upload", restored: "restored", best: "best", preferred: "preferred", liked: "liked" };
+const LANE = 14; // px between the graph's lanes
+
+function laneGraph(item, lanes) {
+  const width = LANE * Math.max(1, lanes) + 4;
+  const x = (k) => 2 + LANE / 2 + LANE * k;
+  const svg = s("svg", { class: "lanes", width, "aria-hidden": "true", focusable: "false" });
+  for (const k of item.through || []) svg.append(s("line", { x1: x(k), x2: x(k), y1: "0", y2: "100%", class: "lane" }));
+  if (item.type === "node") {
+    const cx = x(item.lane);
+    if (item.up) svg.append(s("line", { x1: cx, x2: cx, y1: "0", y2: "50%", class: "lane own" }));
+    if (item.down) svg.append(s("line", { x1: cx, x2: cx, y1: "50%", y2: "100%", class: "lane own" }));
+    for (const k of item.forks || []) svg.append(s("line", { x1: cx, x2: x(k), y1: "50%", y2: "100%", class: "lane fork" }));
+    svg.append(s("circle", { cx, cy: "50%", r: 5, class: `dot${item.why.includes("current") ? " current" : ""}` }));
   }
-  const filter = h("input", { type: "search", id: "history-filter", placeholder: "Filter: operator, author, status, reason…", "aria-label": "Filter the history" });
-  const onlyJudged = h("input", { type: "checkbox", id: "history-judged" });
-  const tree = h("ol", { class: "tree", id: "tree", "aria-label": "History tree" });
-  const draw = () => {
-    const q = filter.value.trim().toLowerCase();
-    tree.replaceChildren(...hist.nodes.filter((n) => {
-      if (onlyJudged.checked && !n.status) return false;
-      if (!q) return true;
-      return [n.operator, n.author, n.status, n.reason, n.id, `round ${n.round}`].join(" ").toLowerCase().includes(q);
-    }).map((n) => h("li", {
-      class: `node${n.id === hist.current ? " current" : ""}${n.active ? "" : " inactive"}${n.status.includes("rejected") ? " is-rejected" : ""}`,
-      style: `--depth:${q || onlyJudged.checked ? 0 : n.depth}`, dataset: { id: n.id },
-    },
-    h("div", { class: "node-thumb" }, n.media_type.startsWith("image/") ? h("img", { src: n.content_url, alt: "", loading: "lazy" }) : h("pre", { text: n.text || n.media_type })),
-    h("div", { class: "node-body" },
-      h("div", {}, h("code", { text: short(n.id) }), " ", h("b", { text: n.operator }), ` by ${n.author}`, n.round ? ` · round ${n.round}` : "",
-        n.id === hist.current ? h("span", { class: "mark chosen" }, "current") : null, n.active ? null : h("span", { class: "mark rejected" }, "undone")),
-      n.status ? h("div", { class: "small status", text: n.status }) : null,
-      h("div", { class: "small muted", text: n.reason })),
-    h("div", { class: "node-actions" },
-      h("button", { type: "button", class: "small", "aria-label": `Restore ${short(n.id)}`, onclick: () => restore(n.id) }, "Restore"),
-      h("button", { type: "button", class: "small", "aria-label": `Fork from ${short(n.id)}: variations`, onclick: async () => {
-        S.pending = { work: S.work.id, kind: "variations", artifact: n.id, strength: S.strength };
-        location.hash = `#/work/${S.work.id}`;
-      } }, "Fork")))));
+  return svg;
+}
+
+function whyMarks(n) {
+  return (n.why || []).map((k) => h("span", { class: `mark why-${k}${k === "chosen" || k === "current" ? " chosen" : ""}` }, WHY_WORDS[k] || k));
+}
+
+async function renderHistory(body) {
+  const w = S.work;
+  let lin;
+  try { lin = await api("GET", `/api/works/${w.id}/lineage`); } catch (e) { return fail(e); }
+  if (!lin.items.length) {
+    return body.append(empty("No history yet", "Everything you choose, edit, upload and go back to appears here as a lineage of pictures.",
+      h("a", { class: "button primary", href: `#/work/${w.id}` }, "Go to the session")));
+  }
+  const all = new Map(); // every node the graph knows of, kept or folded
+  for (const it of lin.items) {
+    if (it.type === "node") all.set(it.id, it);
+    for (const f of it.folded || []) all.set(f.id, f);
+  }
+  S.compare = (S.compare || []).filter((id) => all.has(id));
+  const tree = h("ol", { class: "lineage", id: "tree", "aria-label": `Lineage: ${plural(lin.kept, "kept version")} of ${lin.total}` });
+  const side = h("aside", { class: "history-side", "aria-label": "The current version and a comparison" });
+  const currentCard = h("section", { class: "current-card", id: "history-current", "aria-label": "The current version" });
+  const compare = h("section", { class: "compare", id: "compare", "aria-label": "Compare two versions" });
+  side.append(currentCard, compare);
+
+  const compareToggle = (n, label) => {
+    const on = S.compare.includes(n.id);
+    return h("button", { type: "button", class: `small compare-toggle${on ? " on" : ""}`, "aria-pressed": on ? "true" : "false",
+      "aria-label": `Compare ${label}`, onclick: () => toggleCompare(n.id) }, "Compare");
   };
-  filter.addEventListener("input", draw);
-  onlyJudged.addEventListener("change", draw);
+  const foldBox = (members, round) => {
+    const d = h("details", { class: "fold" });
+    const rejected = members.filter((m) => m.status.includes("rejected")).length;
+    d.append(h("summary", { class: "small" }, `${plural(members.length, round ? "other proposal" : "other")}${round ? ` of round ${round}` : ""}`,
+      rejected ? h("span", { class: "muted" }, ` · ${rejected} rejected`) : null));
+    d.addEventListener("toggle", () => {
+      if (!d.open || d.dataset.drawn) return;
+      d.dataset.drawn = "1";
+      d.append(h("div", { class: "fold-grid" }, members.map((m) => h("button", {
+        type: "button", class: `fold-item${S.compare.includes(m.id) ? " on" : ""}${m.status.includes("rejected") ? " is-rejected" : ""}`, dataset: { id: m.id },
+        "aria-pressed": S.compare.includes(m.id) ? "true" : "false", "aria-label": `Compare ${nodeLabel(m)}${m.status ? ` (${m.status})` : ""}`,
+        title: reasonText(m.reason, m.parents), onclick: () => toggleCompare(m.id),
+      }, thumb(w.id, m, 56)))));
+    });
+    return d;
+  };
+  const row = (it) => {
+    if (it.type === "fold") {
+      return h("li", { class: "lrow fold-row" }, laneGraph(it, lin.lanes),
+        h("div", { class: "lcard folded" }, foldBox(it.folded, it.round)));
+    }
+    const label = nodeLabel(it);
+    const isCurrent = it.id === lin.current;
+    return h("li", { class: `lrow node${isCurrent ? " current" : ""}${it.active ? "" : " inactive"}`, dataset: { id: it.id }, id: `node-${it.id}` },
+      laneGraph(it, lin.lanes),
+      h("div", { class: "lcard" },
+        h("button", { type: "button", class: "lthumb", "aria-label": `Compare ${label}`, onclick: () => toggleCompare(it.id) }, thumb(w.id, it, 80)),
+        h("div", { class: "lbody" },
+          h("div", { class: "ltitle" }, h("b", { text: label }), " ", whyMarks(it), it.active ? null : h("span", { class: "mark rejected" }, "undone")),
+          h("p", { class: "small lreason" }, reasonNodes(w.id, it.reason, it.parents, it.media_type)),
+          it.folded.length ? foldBox(it.folded, it.round) : null),
+        h("div", { class: "node-actions" },
+          compareToggle(it, label),
+          isCurrent ? null : h("button", { type: "button", class: "small", "aria-label": `Restore ${label}`, onclick: () => restore(it.id) }, "Restore"),
+          h("button", { type: "button", class: "small", "aria-label": `Vary ${label}`, title: "Variations of this one, in the session", onclick: () => forkFrom(it.id) }, "Vary"))));
+  };
+  const forkFrom = (id) => {
+    S.pending = { work: w.id, kind: "variations", artifact: id, strength: S.strength };
+    location.hash = `#/work/${w.id}`;
+  };
+  const bigPicture = (n, size) => h("div", { class: `big-thumb ${w.domain}` }, thumb(w.id, n, size, { alt: nodeLabel(n) }));
+  const drawCurrent = () => {
+    const n = all.get(lin.current);
+    if (!n) return currentCard.replaceChildren(h("p", { class: "muted small", text: "Nothing chosen yet: choose, edit or upload in the session." }));
+    currentCard.replaceChildren(
+      h("h2", { class: "small-head" }, "Current version"),
+      h("div", { class: "current-body" }, bigPicture(n, 120),
+        h("div", { class: "current-text" },
+          h("b", { text: nodeLabel(n) }), h("div", {}, whyMarks(n)),
+          h("p", { class: "small muted current-reason" }, reasonNodes(w.id, n.reason, n.parents, n.media_type)),
+          h("div", { class: "row" },
+            h("button", { type: "button", class: "small", id: "show-current", onclick: () => showNode(n.id) }, "Show in the lineage"),
+            h("a", { class: "button small ghost", href: `#/work/${w.id}/attribution` }, "Export…")))));
+  };
+  const drawCompare = () => {
+    const picked = S.compare.map((id) => all.get(id)).filter(Boolean);
+    if (!picked.length) {
+      return compare.replaceChildren(h("h2", { class: "small-head" }, "Compare"),
+        h("p", { class: "small muted", text: "Pick two pictures in the lineage (or in a folded round) to see them side by side." }));
+    }
+    compare.replaceChildren(h("h2", { class: "small-head" }, "Compare"),
+      h("div", { class: "compare-grid" }, [0, 1].map((k) => {
+        const n = picked[k];
+        if (!n) return h("div", { class: "compare-slot empty-slot" }, h("p", { class: "small muted", text: "Pick one more to compare." }));
+        return h("div", { class: "compare-slot", dataset: { id: n.id } },
+          h("div", { class: "slot-head" }, h("b", { text: String.fromCharCode(65 + k) }), " ", nodeLabel(n)),
+          bigPicture(n, 192),
+          h("p", { class: "small muted" }, reasonNodes(w.id, n.reason, n.parents, n.media_type)),
+          n.status ? h("p", { class: "small status", text: n.status }) : null,
+          h("div", { class: "row" },
+            n.id === lin.current ? h("span", { class: "mark chosen" }, "current") :
+              h("button", { type: "button", class: "small primary", "aria-label": `Restore ${nodeLabel(n)} (${String.fromCharCode(65 + k)})`, onclick: () => restore(n.id) }, "Restore"),
+            h("button", { type: "button", class: "small ghost", "aria-label": `Stop comparing ${String.fromCharCode(65 + k)}`, onclick: () => toggleCompare(n.id) }, "✕")));
+      })));
+  };
+  const showNode = (id) => {
+    const el = document.getElementById(`node-${id}`);
+    if (!el) return;
+    el.scrollIntoView({ block: "center", behavior: "smooth" });
+    el.classList.add("flash");
+    setTimeout(() => el.classList.remove("flash"), 1200);
+  };
+  const toggleCompare = (id) => {
+    const k = S.compare.indexOf(id);
+    if (k >= 0) S.compare.splice(k, 1);
+    else { S.compare.push(id); if (S.compare.length > 2) S.compare.shift(); }
+    drawCompare();
+    $$(".compare-toggle", tree).forEach((b) => {
+      const id2 = b.closest(".lrow").dataset.id;
+      const on = S.compare.includes(id2);
+      b.classList.toggle("on", on); b.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+    $$(".fold-item", tree).forEach((b) => {
+      const on = S.compare.includes(b.dataset.id);
+      b.classList.toggle("on", on); b.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+  };
+
+  // the filter looks through everything, folded or not
+  const filter = h("input", { type: "search", id: "history-filter", placeholder: "Find: chosen, rejected, edit, round 3, a word of a reason…", "aria-label": "Find in the whole history" });
+  const found = h("div", { class: `found ${w.domain}`, id: "found", hidden: true });
+  const find = () => {
+    const q = filter.value.trim().toLowerCase();
+    tree.hidden = !!q;
+    found.hidden = !q;
+    if (!q) return;
+    const hits = Array.from(all.values()).filter((n) =>
+      [n.operator, OPERATOR_WORDS[n.operator], n.author, n.status, (n.why || []).join(" "), reasonText(n.reason, n.parents), `round ${n.round}`].join(" ").toLowerCase().includes(q));
+    found.replaceChildren(h("p", { class: "small muted", text: `${plural(hits.length, "version")} found` }),
+      h("ul", { class: "found-grid" }, hits.slice(0, 200).map((n) => h("li", { class: "found-item", dataset: { id: n.id } },
+        h("button", { type: "button", class: "lthumb", "aria-label": `Compare ${nodeLabel(n)}`, onclick: () => toggleCompare(n.id) }, thumb(w.id, n, 80)),
+        h("span", { class: "small" }, nodeLabel(n)), n.status ? h("span", { class: "small status", text: n.status }) : null))));
+  };
+  filter.addEventListener("input", find);
+
   let verify = null;
   try { verify = await api("GET", "/api/verify"); } catch (e) { /* shown below */ }
-  body.append(h("div", { class: "history-head" }, filter,
-    h("label", { class: "inline small", for: "history-judged" }, onlyJudged, "only judged"),
-    h("span", { class: `small ${verify && verify.ok ? "ok" : "bad"}`, id: "ledger-status" }, verify ? (verify.ok ? `✓ ${verify.message}` : `⚠ ${verify.message}`) : "")),
-  tree);
-  draw();
+  tree.style.setProperty("--lanes-w", `${LANE * Math.max(1, lin.lanes) + 4}px`);
+  tree.append(...lin.items.map(row));
+  body.append(
+    h("div", { class: "history-head" }, filter,
+      h("span", { class: "small muted", id: "history-count", text: `${plural(lin.kept, "version")} kept of ${lin.total}; the rest folded` }),
+      h("span", { class: `small ${verify && verify.ok ? "ok" : "bad"}`, id: "ledger-status" }, verify ? (verify.ok ? `✓ ${verify.message}` : `⚠ ${verify.message}`) : "")),
+    h("div", { class: `history ${w.domain}` }, h("div", { class: "history-main" }, tree, found), side));
+  drawCurrent();
+  drawCompare();
+  const cur = document.getElementById(`node-${lin.current}`);
+  if (cur && cur.getBoundingClientRect().top > innerHeight) cur.scrollIntoView({ block: "center" });
 }
 
 // -- attribution -----------------------------------------------------------------------
@@ -809,12 +1008,34 @@ async function renderAttribution(body) {
     return body.append(empty("Attribution is not available", "The authorship module is not installed in this studio yet; the ledger still records who made what.",
       h("a", { class: "button", href: `#/work/${w.id}/history` }, "See the history")));
   }
-  let arts = [];
-  try { arts = await api("GET", `/api/works/${w.id}/artifacts?active=true`); } catch (e) { return fail(e); }
-  if (!arts.length) return body.append(empty("Nothing to attribute yet", "Make a round first.", h("a", { class: "button primary", href: `#/work/${w.id}` }, "Go to the session")));
-  const which = h("select", { id: "attr-artifact", "aria-label": "Which version" },
-    h("option", { value: "", text: "the current version" }),
-    arts.slice().reverse().map((a) => h("option", { value: a.id, text: `${short(a.id)} · ${a.operator} by ${a.author}${a.round ? ` · round ${a.round}` : ""}` })));
+  let lin;
+  try { lin = await api("GET", `/api/works/${w.id}/lineage`); } catch (e) { return fail(e); }
+  const kept = lin.items.filter((it) => it.type === "node" && it.active);
+  const rest = lin.items.flatMap((it) => it.folded || []).filter((m) => m.active);
+  if (!kept.length && !rest.length) return body.append(empty("Nothing to attribute yet", "Make a round first.", h("a", { class: "button primary", href: `#/work/${w.id}` }, "Go to the session")));
+  const byId = new Map([...kept, ...rest].map((n) => [n.id, n]));
+  // the current version first, then what was kept (newest first); the rest behind "more"
+  const current = byId.get(lin.current) || null;
+  let chosen = current ? current.id : (kept.length ? kept[kept.length - 1].id : rest[rest.length - 1].id);
+  const option = (n, size = 64) => {
+    const on = n.id === chosen;
+    return h("button", { type: "button", class: `version${on ? " on" : ""}`, role: "radio", "aria-checked": on ? "true" : "false",
+      dataset: { id: n.id }, "aria-label": `${nodeLabel(n)}${n.id === lin.current ? " (current)" : ""}${n.status ? `, ${n.status}` : ""}`,
+      title: reasonText(n.reason, n.parents), onclick: () => pick(n.id) },
+    thumb(w.id, n, size), h("span", { class: "version-label small" }, n.id === lin.current ? "current" : (n.round ? `round ${n.round}` : (OPERATOR_WORDS[n.operator] || n.operator))));
+  };
+  const keptOptions = kept.slice().reverse().sort((a, b) => (b.id === lin.current) - (a.id === lin.current));
+  const picker = h("div", { class: "versions", id: "version-picker", role: "radiogroup", "aria-label": "Version to attribute and export" },
+    keptOptions.map((n) => option(n)));
+  const more = rest.length ? h("details", { class: "more-versions" }, h("summary", { class: "small" }, `${plural(rest.length, "other version")}…`)) : null;
+  if (more) {
+    more.addEventListener("toggle", () => {
+      if (!more.open || more.dataset.drawn) return;
+      more.dataset.drawn = "1";
+      more.append(h("div", { class: "versions more", role: "radiogroup", "aria-label": "Other versions" }, rest.slice().reverse().map((n) => option(n, 48))));
+    });
+  }
+  const shown = h("div", { class: "version-shown", id: "version-shown", "aria-live": "polite" });
   const out = h("div", { class: "attr-grid", id: "attribution" });
   const formats = S.meta.export_formats.length ? S.meta.export_formats : ["file"];
   const fmt = h("select", { id: "export-format", name: "format", "aria-label": "Export format" }, formats.map((f) => h("option", { value: f, text: f })));
@@ -822,25 +1043,70 @@ async function renderAttribution(body) {
   const size = h("select", { id: "export-size", "aria-label": "Export size" },
     h("option", { value: "", text: "as shown" }),
     [1024, 2048, 4096].map((px) => h("option", { value: String(px), text: `${px} px` })));
-  const dl = h("form", { method: "post", id: "export-form", class: "export" },
-    h("label", { for: "export-format", class: "small" }, "Format"), fmt,
-    h("label", { for: "export-size", class: "small" }, "Size"), size,
-    h("label", { class: "inline small", for: "export-provenance" }, prov, "embed provenance"),
+  const sidecar = h("button", { type: "button", id: "export-sidecar", class: "ghost", hidden: true }, "Provenance sidecar (.c2pa)");
+  const problem = h("p", { class: "error small export-error", id: "export-error", role: "alert", hidden: true });
+  const dl = h("form", { id: "export-form", class: "export" },
+    h("span", { class: "pair" }, h("label", { for: "export-format", class: "small" }, "Format"), fmt),
+    h("span", { class: "pair" }, h("label", { for: "export-size", class: "small" }, "Size"), size),
+    h("label", { class: "inline small", for: "export-provenance" }, prov, "with provenance"),
     h("button", { type: "submit", class: "primary", id: "export-button" }, "Download"),
-    h("button", { type: "button", id: "export-sidecar", class: "ghost" }, "Provenance sidecar"));
-  const submitExport = (part) => {
-    try {
-      const p = new URLSearchParams({ by: me(), format: fmt.value, provenance: prov.checked ? "true" : "false", part });
-      if (which.value) p.set("artifact", which.value);
-      if (size.value && fmt.value === "file") p.set("size", size.value);
-      dl.action = `/api/works/${w.id}/export?${p}`;
-      HTMLFormElement.prototype.submit.call(dl);
-    } catch (e) { fail(e); }
+    sidecar, problem);
+  // a sidecar exists only for a file whose type cannot carry its credentials inside
+  const offerSidecar = () => {
+    const n = byId.get(chosen);
+    sidecar.hidden = !(n && n.sidecar && prov.checked && fmt.value === "file");
+    size.disabled = fmt.value !== "file" || !(n && isPicture(n.media_type));
   };
-  dl.addEventListener("submit", (ev) => { ev.preventDefault(); submitExport("file"); });
-  $("#export-sidecar", dl).addEventListener("click", () => submitExport("sidecar"));
+  const download = async (part) => {
+    problem.hidden = true;
+    const btn = part === "sidecar" ? sidecar : $("#export-button", dl);
+    try {
+      const p = new URLSearchParams({ by: me(), format: fmt.value, provenance: prov.checked ? "true" : "false", part, artifact: chosen });
+      if (size.value && !size.disabled) p.set("size", size.value);
+      btn.disabled = true;
+      let r;
+      try { r = await fetch(`/api/works/${w.id}/export?${p}`, { method: "POST" }); }
+      catch (e) { throw new ApiError(0, "the studio server cannot be reached"); }
+      if (!r.ok) {
+        let detail = `${r.status} ${r.statusText}`;
+        try { detail = (await r.json()).detail || detail; } catch (e) { /* not JSON */ }
+        throw new ApiError(r.status, detail);
+      }
+      const blob = await r.blob();
+      const m = /filename="([^"]+)"/.exec(r.headers.get("Content-Disposition") || "");
+      const a = h("a", { href: URL.createObjectURL(blob), download: m ? m[1] : "export", hidden: true });
+      document.body.append(a);
+      a.click();
+      setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+      toast(`Downloaded ${m ? m[1] : "the export"}`);
+    } catch (e) {
+      problem.textContent = `The export failed: ${e.message}`;
+      problem.hidden = false;
+      fail(e);
+    } finally { btn.disabled = false; }
+  };
+  dl.addEventListener("submit", (ev) => { ev.preventDefault(); download("file"); });
+  sidecar.addEventListener("click", () => download("sidecar"));
+  fmt.addEventListener("change", offerSidecar);
+  prov.addEventListener("change", offerSidecar);
+  const drawShown = () => {
+    const n = byId.get(chosen);
+    const isCurrent = n.id === lin.current;
+    shown.replaceChildren(h("div", { class: `big-thumb ${w.domain}` }, thumb(w.id, n, 120, { alt: nodeLabel(n) })),
+      h("div", {},
+        h("b", { text: `${nodeLabel(n)}${isCurrent ? " — the current version" : ""}` }), " ", whyMarks(n),
+        h("p", { class: "small muted" }, reasonNodes(w.id, n.reason, n.parents, n.media_type)),
+        h("p", { class: "small" }, "Download exports this version; the records below describe it.",
+          isCurrent && (n.why || []).includes("restored") ? " It is current because you went back to it." : "")));
+  };
+  const pick = (id) => {
+    chosen = id;
+    $$(".version", body).forEach((b) => { const on = b.dataset.id === id; b.classList.toggle("on", on); b.setAttribute("aria-checked", on ? "true" : "false"); });
+    drawShown(); offerSidecar();
+    load().catch(fail);
+  };
   const load = async () => {
-    const q = which.value ? `?artifact=${which.value}` : "";
+    const q = `?artifact=${chosen}`;
     const parts = await Promise.allSettled([
       api("GET", `/api/works/${w.id}/attribution${q}`), api("GET", `/api/works/${w.id}/disclosure`), api("GET", `/api/works/${w.id}/split-sheet`)]);
     const titles = ["Who made what", "Disclosure", "Split sheet"];
@@ -851,11 +1117,15 @@ async function renderAttribution(body) {
       let summary = null;
       try { summary = summaries[k](v); } catch (e) { summary = null; }
       return h("section", { class: "card" }, h("h2", { text: titles[k] }), summary,
-        h("details", { class: "raw" }, h("summary", { class: "small muted" }, "All details"), renderValue(v)));
+        h("details", { class: "raw" }, h("summary", { class: "small muted" }, "All details"), h("div", { class: "raw-body" }, renderValue(v))));
     }));
   };
-  which.addEventListener("change", () => load().catch(fail));
-  body.append(h("div", { class: "attr-head" }, h("label", { for: "attr-artifact", class: "small" }, "Version"), which, dl), out);
+  body.append(
+    h("div", { class: `attr-top ${w.domain}` },
+      h("section", { class: "attr-versions" }, h("h2", { class: "small-head", id: "versions-head" }, "Version"), picker, more),
+      h("section", { class: "attr-export" }, shown, dl)),
+    out);
+  drawShown(); offerSidecar();
   await load();
 }
 
@@ -1031,7 +1301,11 @@ function onKey(ev) {
   const key = ev.key;
   const need = () => { if (!a) toast("Select a proposal first (1–9).", "error"); return a; };
   const handlers = {
-    Enter: () => { if (document.activeElement && document.activeElement.tagName === "BUTTON") return false; if (need()) choose(a.id); },
+    Enter: () => {
+      const el = document.activeElement;  // a focused button does its own thing; a card's toggle chooses
+      if (el && el.tagName === "BUTTON" && !el.classList.contains("card-pick")) return false;
+      if (need()) choose(a.id);
+    },
     x: () => need() && judge("reject", a.id),
     s: () => skipRound(),
     u: () => undo(),
@@ -1059,6 +1333,11 @@ function openHelp() {
 
 // -- start -----------------------------------------------------------------------------
 async function start() {
+  // what sticks below the top bar needs its height, which wraps on a phone
+  const bar = $(".topbar");
+  const setBar = () => document.documentElement.style.setProperty("--header-h", `${Math.ceil(bar.getBoundingClientRect().height)}px`);
+  if (window.ResizeObserver) new ResizeObserver(setBar).observe(bar);
+  setBar();
   const who = $("#creator-input");
   who.value = store.get("creator", "");
   who.addEventListener("input", () => { store.set("creator", who.value.trim()); who.classList.remove("attention"); });
