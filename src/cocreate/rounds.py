@@ -40,7 +40,7 @@ from .errors import Conflict, InputError, InvalidContent
 from .ledger import now
 from .model import EventKind, Operator, Origin, Recipe, new_id, partner_actor
 from .operators import operator_spec
-from .partners.base import Partner, Unsupported
+from .partners.base import PLAIN_OPERATORS, Partner, Unsupported
 from .proposing import Candidate, Feedback, Pick, ProposalContext, describe_candidate, make_pool
 from .state import WorkState
 from .storage import Expect
@@ -121,7 +121,7 @@ class RoundMaker:
             size = max(self.studio.pool_size or partner.pool_size, 3 * request.n)
             pool = self._pool(
                 s,
-                partner,
+                _as_asked(partner, request),
                 anchors,
                 size,
                 rng,
@@ -129,6 +129,12 @@ class RoundMaker:
                 request.strength,
                 only_children=bool(request.parents) or restored is not None,
             )
+            if request.operator not in PLAIN_OPERATORS:  # what the partner's own operator made
+                spec = operator_spec(request.operator)
+                for c in pool:
+                    c.operator = request.operator
+                    of = f" of {c.parents[0][:8]}" if c.parents else ""
+                    c.note = f"{request.operator}{of}: {spec.description}"
             asked = request if request.parents else _with(request, parents=())
             return self._show(s, partner, pool, asked, rng, progress, feedback=feedback)
 
@@ -430,6 +436,41 @@ class RoundMaker:
             f"work {self.work.id[:8]} kept changing while a round was made "
             f"({ROUND_RETRIES} tries): try again"
         )
+
+
+class _Asked:
+    """The partner as one request asks it: its ``fresh`` and ``vary`` carry the request."""
+
+    def __init__(self, partner: Partner, request: Request) -> None:
+        self._partner, self._request = partner, request
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._partner, name)
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """No crossovers: a pool made for a request holds what the request asked for."""
+        return frozenset(self._partner.capabilities - {"cross"})
+
+    def fresh(self, rng: np.random.Generator, intention: Any = None) -> Any:
+        return self._call(self._partner.fresh_request, self._request, rng, intention)
+
+    def vary(self, genome: Any, strength: float, rng: np.random.Generator) -> Any:
+        return self._call(self._partner.vary_request, genome, self._request, strength, rng)
+
+    @staticmethod
+    def _call(method: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return method(*args)
+        except Unsupported as exc:  # the request asks what the partner cannot do: bad input
+            raise InputError(str(exc)) from None
+
+
+def _as_asked(partner: Partner, request: Request) -> Partner:
+    """The partner itself for a plain request, else one that hands it the request."""
+
+    plain = request.operator in PLAIN_OPERATORS and request.selection is None and not request.params
+    return partner if plain else _Asked(partner, request)  # type: ignore[return-value]
 
 
 def _with(request: Request, **changes: Any) -> Request:

@@ -60,6 +60,10 @@ class Partner(ABC):
     #: as describing them affords, since every one is described and only the N shown are
     #: rendered. ``Studio(pool_size=...)`` overrides it.
     pool_size: ClassVar[int] = 48
+    #: How its rounds are made (see :mod:`cocreate.rounds`): ``"pool"`` — candidates are
+    #: cheap, so many are made and described and the strategy shows N; ``"direct"`` — making
+    #: one is the expensive step (a language model), so ``generate`` makes exactly N.
+    round_kind: ClassVar[str] = "pool"
 
     def __init__(self, **params: Any) -> None:
         self.params: dict[str, Any] = dict(params)
@@ -134,9 +138,70 @@ class Partner(ABC):
             return np.empty((0, len(self.feature_names)))
         return np.stack(rows)
 
+    def fresh_request(
+        self, request: Any, rng: np.random.Generator, intention: Intention | None = None
+    ) -> Genome:
+        """A new genome as a request asks (its operator, instruction and parameters).
+
+        A partner with operators of its own (``rhythm`` with ``metre="7/8"``) reads
+        ``request.operator`` and ``request.params``; by default a plain request is
+        ``fresh`` and any other is refused, naming what the partner cannot do.
+        """
+        _plain(self, request)
+        return self.fresh(rng, intention)
+
+    def vary_request(
+        self, genome: Genome, request: Any, strength: float, rng: np.random.Generator
+    ) -> Genome:
+        """A variation as a request asks: its operator, the selection it may change, parameters.
+
+        ``request.selection`` names the part that may change (``{"voices": [...],
+        "bars": [...]}`` for a score, a ``(start, end)`` span for a text); what is
+        outside it stays as it is. By default a plain request is ``vary`` and one
+        with a selection, parameters or an operator of its own is refused.
+        """
+        _plain(self, request)
+        return self.vary(genome, strength, rng)
+
+    def generate(
+        self,
+        request: Any,
+        parents: Mapping[str, Genome],
+        n: int,
+        rng: np.random.Generator,
+        steering: Mapping[str, Any],
+    ) -> list[Any]:
+        """A direct round's ``n`` proposals (``round_kind = "direct"`` partners only).
+
+        ``request`` is the :class:`cocreate.rounds.Request` (operator, selection,
+        instruction, parameters); ``parents`` the genomes it builds on, by artifact
+        id; ``steering`` the generation parameters the strategy chose (e.g. a
+        ``temperature``). Returns :class:`cocreate.proposing.Candidate` s whose
+        genomes hold everything ``render`` needs, so rendering never generates again.
+        """
+        raise Unsupported(f"partner {self.name!r} makes its rounds from a pool, not directly")
+
     def validate(self, genome: Any) -> Genome:
         """Return ``genome`` if it is well formed, else raise ``InvalidGenome``."""
         return genome
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}@{self.version}>"
+
+
+#: Requests every partner serves with its plain operators.
+PLAIN_OPERATORS = frozenset({"propose", "variations", "vary", "fresh"})
+
+
+def _plain(partner: Partner, request: Any) -> None:
+    """Refuse a request the partner's plain ``fresh`` / ``vary`` cannot honour, naming it."""
+    if request.operator not in PLAIN_OPERATORS:
+        raise Unsupported(f"partner {partner.name!r} has no operator {request.operator!r}")
+    if request.selection is not None:
+        raise Unsupported(
+            f"partner {partner.name!r} cannot change only a selection ({request.selection!r}):"
+            " it varies the whole artifact"
+        )
+    if request.params:
+        names = ", ".join(sorted(request.params))
+        raise Unsupported(f"partner {partner.name!r} takes no parameters ({names})")

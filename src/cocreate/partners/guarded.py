@@ -15,7 +15,18 @@ class Guarded:
     keep theirs: they are about the person's adjustments or material)."""
 
     _GUARDED = frozenset(
-        {"fresh", "vary", "cross", "interpolate", "render", "describe", "describe_many", "generate"}
+        {
+            "fresh",
+            "vary",
+            "cross",
+            "interpolate",
+            "render",
+            "describe",
+            "describe_many",
+            "generate",
+            "fresh_request",
+            "vary_request",
+        }
     )
 
     def __init__(self, partner: Partner) -> None:
