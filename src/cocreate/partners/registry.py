@@ -22,6 +22,7 @@ ENTRY_POINT_GROUP = "cocreate.partners"
 BUILTINS: dict[str, str] = {
     "cppn": "cocreate.partners.cppn:CPPNPartner",
     "poster": "cocreate.partners.poster:PosterPartner",
+    "writer": "cocreate.partners.writing:WritingPartner",
 }
 
 log = logging.getLogger(__name__)
