@@ -50,7 +50,7 @@ def test_a_round_records_who_asked_and_steers_by_their_taste(studio: cocreate.St
 
 def test_two_people_through_the_web_are_each_credited(tmp_path: Path) -> None:
     studio = cocreate.Studio(f"sqlite:///{tmp_path / 's.db'}", media=tmp_path / "m", seed=3)
-    c = Client(create_app(studio))
+    c = Client(create_app(studio, allowed_hosts=["studio.test"]))
     try:
         w = ok(
             c.post(
@@ -64,7 +64,8 @@ def test_two_people_through_the_web_are_each_credited(tmp_path: Path) -> None:
             c.post(
                 f"/api/works/{w['id']}/judgments",
                 json={"kind": "choose", "artifact": shown["artifacts"][0]["id"], "by": "ana"},
-            )
+            ),
+            201,
         )
         pick = shown["artifacts"][0]["id"]
         body = {"n": 3, "by": "ben", "kind": "variations", "artifact": pick}
@@ -74,7 +75,8 @@ def test_two_people_through_the_web_are_each_credited(tmp_path: Path) -> None:
             c.post(
                 f"/api/works/{w['id']}/judgments",
                 json={"kind": "choose", "artifact": final, "by": "ben"},
-            )
+            ),
+            201,
         )
         work = studio.work(w["id"])
         assert work._s.requests[varied["round"]]["actor"] == "ben"

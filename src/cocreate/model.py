@@ -106,19 +106,6 @@ class EventKind(enum.StrEnum):
     EXPORTED = "work.exported"
 
 
-UNDOABLE = frozenset(
-    {
-        EventKind.JUDGMENT,
-        EventKind.ARTIFACT_CONTRIBUTED,
-        EventKind.ARTIFACT_EDITED,
-        EventKind.RESTORED,
-        EventKind.INTENTION_REVISED,
-        EventKind.SURPRISE_SET,
-        EventKind.CONTENT_APPLIED,
-    }
-)
-
-
 def _strings(value: str | Sequence[str] | None) -> tuple[str, ...]:
     if value is None:
         return ()

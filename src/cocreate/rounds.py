@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import events as ev
 from .errors import Conflict, InputError, InvalidContent
 from .ledger import now
 from .model import EventKind, Operator, Origin, Recipe, new_id, partner_actor
@@ -422,11 +423,9 @@ class RoundMaker:
             with strategy_lock:
                 artifacts = make(s, rng)
             actor = partner_actor(self.studio._partner(s).info().name)
-            asked = {**request.to_dict(), "round": round_no, "taste_of": request.by}
-            items = [(self.work.id, EventKind.ROUND_REQUESTED, request.by, asked)] + [
-                (self.work.id, EventKind.ARTIFACT_PROPOSED, actor, {"artifact": a})
-                for a in artifacts
-            ]
+            asked = ev.RoundRequested(round=round_no, taste_of=request.by, **request.to_dict())
+            records = [(request.by, asked)] + [(actor, ev.ArtifactProposed(a)) for a in artifacts]
+            items = [(self.work.id, r.kind, who, r.to_payload()) for who, r in records]
             try:
                 self.studio._append_many(items, expect=Expect(self.work.id, seq, ROUND_KINDS))
             except Conflict:

@@ -7,13 +7,12 @@ act stays in the history.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .events import fold
 from .model import (
-    UNDOABLE,
     Artifact,
     ContentLoader,
     Event,
@@ -80,31 +79,6 @@ class WorkState:
             )
         return model.empty()
 
-    def _fold_content(self, e: Event) -> None:
-        from .content import UnitOrigin, op_from_dict
-
-        p = e.payload
-        if p.get("accepts"):  # accepting a proposal is also a choice of it among its round
-            self.judgments[e.id] = Judgment(
-                id=e.id,
-                kind=JudgmentKind.CHOOSE,
-                actor=e.actor,
-                at=e.at,
-                artifact=p["accepts"],
-                among=tuple(p.get("among") or ()),
-                round=p.get("round"),
-            )
-        self.draft_version = e.seq
-        if e.id in self.prefolded:  # the act checked itself on the draft before it was stored
-            self.prefolded.discard(e.id)
-            return
-        if self.draft is None:
-            self.draft = self.new_draft()
-        origin = (
-            UnitOrigin.from_dict(p["origin"]) if p.get("origin") else UnitOrigin.person(e.actor)
-        )
-        self.draft.apply([op_from_dict(o) for o in p["ops"]], origin, e.id)
-
     def draft_at(self, seq: int) -> Any:
         """The draft as it stood after event ``seq`` (folded afresh from the events)."""
         replay = WorkState(self.work_id)
@@ -113,105 +87,17 @@ class WorkState:
 
     # -- folding ----------------------------------------------------------------------
     def apply(self, e: Event) -> None:
-        p = e.payload
-        kind = e.kind
-        if kind == EventKind.WORK_CREATED:
-            self.domain = p["domain"]
-            self.partner = p["partner"]
-            self.partner_params = dict(p.get("partner_params") or {})
-            self.creator = p["creator"]
-            self.title = p.get("title", "")
-            self.intention = Intention.coerce(p["intention"])
-            self.intentions.append((e.id, self.intention))
-            self.surprise = float(p.get("surprise", 0.3))
-            self.surprises.append((e.id, self.surprise))
-            self.created_at = e.at
-            self.media_type = str((p.get("partner_info") or {}).get("media_type", ""))
-        elif kind == EventKind.INTENTION_REVISED:
-            self.intentions.append((e.id, Intention.coerce(p["intention"])))
-            self.intention = self.intentions[-1][1]
-        elif kind in (
-            EventKind.ARTIFACT_PROPOSED,
-            EventKind.ARTIFACT_CONTRIBUTED,
-            EventKind.ARTIFACT_EDITED,
-        ):
-            a = p["artifact"]
-            self.artifacts[a["id"]] = a
-            if a.get("round") is not None and kind == EventKind.ARTIFACT_PROPOSED:
-                self.rounds.setdefault(int(a["round"]), []).append(a["id"])
-        elif kind == EventKind.ROUND_REQUESTED:
-            self.requests[int(p["round"])] = {**p, "actor": e.actor, "event": e.id}
-        elif kind == EventKind.JUDGMENT:
-            self.judgments[e.id] = Judgment(
-                id=e.id,
-                kind=JudgmentKind(p["kind"]),
-                actor=e.actor,
-                at=e.at,
-                artifact=p.get("artifact"),
-                among=tuple(p.get("among") or ()),
-                other=p.get("other"),
-                rating=p.get("rating"),
-                text=p.get("text", ""),
-                round=p.get("round"),
-            )
-        elif kind == EventKind.CONTENT_APPLIED:
-            self._fold_content(e)
-        elif kind == EventKind.REDONE:
-            target = p["target"]
-            act = self.acts.get(target)
-            stack = self.redo_stacks.get(e.actor, [])
-            if act is not None and act.undone_by is not None and stack and stack[-1] == target:
-                stack.pop()
-                self.acts[target] = dataclasses.replace(act, undone_by=None)
-                if target in self.judgments:
-                    self.judgments[target] = dataclasses.replace(
-                        self.judgments[target], undone=False
-                    )
-                if act.kind == EventKind.CONTENT_APPLIED:
-                    self.draft.redo(target)
-                    self.draft_version = e.seq
-                if act.kind == EventKind.SURPRISE_SET:
-                    self.surprises.append((target, float(self._payload(target)["surprise"])))
-                    self.surprise = self.surprises[-1][1]
-                if act.kind == EventKind.INTENTION_REVISED:
-                    intent = Intention.coerce(self._payload(target)["intention"])
-                    self.intentions.append((target, intent))
-                    self.intention = intent
-        elif kind == EventKind.UNDONE:
-            target = p["target"]
-            act = self.acts.get(target)
-            if act is not None and act.undone_by is None:
-                self.redo_stacks.setdefault(e.actor, []).append(target)
-                if act.kind == EventKind.CONTENT_APPLIED:
-                    self.draft.undo(target)
-                    self.draft_version = e.seq
-                self.acts[target] = dataclasses.replace(act, undone_by=e.id)
-                if target in self.judgments:
-                    self.judgments[target] = dataclasses.replace(
-                        self.judgments[target], undone=True
-                    )
-                if act.kind == EventKind.SURPRISE_SET:
-                    self.surprises = [(i, x) for i, x in self.surprises if i != target]
-                    self.surprise = self.surprises[-1][1]
-                if act.kind == EventKind.INTENTION_REVISED:
-                    self.intentions = [(i, x) for i, x in self.intentions if i != target]
-                    self.intention = self.intentions[-1][1]
-        elif kind == EventKind.SURPRISE_SET:
-            self.surprises.append((e.id, float(p["surprise"])))
-            self.surprise = self.surprises[-1][1]
-        elif kind == EventKind.EXPORTED:
-            self.exports.append(dict(p))
-        if kind in UNDOABLE:
+        """Fold one event (its kind's own ``fold``, :mod:`cocreate.events`)."""
+        typed = fold(self, e)
+        if typed is not None and typed.undoable:
             self.redo_stacks.pop(e.actor, None)  # a new act: what was undone stays undone
-            subject = p.get("artifact") or p.get("accepts")
-            if isinstance(subject, Mapping):
-                subject = subject["id"]
-            self.acts[e.id] = Act(e.id, kind, e.actor, e.at, e.seq, subject)
+            self.acts[e.id] = Act(e.id, e.kind, e.actor, e.at, e.seq, typed.subject())
         self.events.append(e)
         self.last_seq = e.seq
 
-    def _payload(self, event_id: str) -> Mapping[str, Any]:
-        return next(x.payload for x in self.events if x.id == event_id)
+    def event(self, event_id: str) -> Event:
+        """One of the work's events by id."""
+        return next(x for x in self.events if x.id == event_id)
 
     def redoable(self, actor: str) -> str | None:
         """The act ``actor`` would redo: their latest undo, if they made no new act since."""

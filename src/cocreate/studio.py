@@ -20,6 +20,7 @@ from typing import Any, cast
 import numpy as np
 import orjson
 
+from . import events as ev
 from . import partners as partner_registry
 from .activity import ActivityIndex
 from .attunement.lifetime import TasteMemory
@@ -153,22 +154,18 @@ class Studio:
             raise InputError(f"partner {cls.name!r} serves domain {cls.domain!r}, not {domain!r}")
         instance = cls(**dict(partner_params or {}))
         work_id = new_id()
-        self._append(
-            work_id,
-            EventKind.WORK_CREATED,
-            creator,
-            {
-                "domain": domain,
-                "partner": cls.name,
-                "partner_info": instance.info().to_dict(),
-                "partner_params": dict(partner_params or {}),
-                "creator": creator,
-                "title": clean_text(title, "the title", 200, required=False)
-                or printable(" ".join(intent.brief.split()))[:60],
-                "intention": intent.to_dict(),
-                "surprise": unit_interval(surprise, "surprise"),
-            },
+        made = ev.WorkCreated(
+            domain=domain,
+            partner=cls.name,
+            partner_info=instance.info().to_dict(),
+            partner_params=dict(partner_params or {}),
+            creator=creator,
+            title=clean_text(title, "the title", 200, required=False)
+            or printable(" ".join(intent.brief.split()))[:60],
+            intention=intent.to_dict(),
+            surprise=unit_interval(surprise, "surprise"),
         )
+        self._record(work_id, creator, made)
         self._partners[work_id] = cast(Partner, Guarded(instance))
         return Work(self, work_id)
 
@@ -201,7 +198,7 @@ class Studio:
                 for k, v in creator.to_dict().items()
             }
         )
-        self._append("", EventKind.CREATOR_REGISTERED, creator.id, creator.to_dict())
+        self._record("", creator.id, ev.CreatorRegistered(**creator.to_dict()))
         return creator
 
     def creators(self) -> list[Creator]:
@@ -243,7 +240,7 @@ class Studio:
         who = person_id(creator)
         if not self._activity.refresh().works_created(who, domain):
             partner_registry.for_domain(domain)  # raises, naming the known domains
-        self._append("", EventKind.TASTE_RESET, who, {"domain": domain})
+        self._record("", who, ev.TasteReset(domain))
 
     def taste(self, creator: str, domain: str) -> dict[str, Any]:
         """What the partner has learned of ``creator``'s taste in ``domain``, as a dict.
@@ -281,7 +278,9 @@ class Studio:
         if learned is None:
             with model_threads():
                 report = taste_report(feedback, names, model, creator=creator, domain=domain)
-            value = orjson.dumps({"fingerprint": fingerprint, "report": report})
+            value = orjson.dumps(
+                {"fingerprint": fingerprint, "report": report}, option=orjson.OPT_SERIALIZE_NUMPY
+            )
             learned = orjson.loads(value)["report"]  # as a later process reads it back
             self.storage.put_derived(_taste_key(creator, domain), self._activity.seq, value)
         with self._lock:
@@ -350,6 +349,10 @@ class Studio:
         return f"<Studio {self.storage.url}>"
 
     # -- internals --------------------------------------------------------------------
+    def _record(self, work_id: str, actor: str, event: ev.LedgerEvent) -> Event:
+        """Append one typed event (:mod:`cocreate.events`) by ``actor``."""
+        return self._append(work_id, event.kind, actor, event.to_payload())
+
     def _append(self, work_id: str, kind: str, actor: str, payload: Mapping[str, Any]) -> Event:
         return self._append_many([(work_id, kind, actor, payload)])[0]
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import events as ev
 from .errors import (
     ArtifactNotFound,
     Conflict,
@@ -423,9 +424,7 @@ class Work:
         if not acts:
             raise NothingToUndo(f"{actor} has nothing left to undo in this work")
         target = max(acts, key=lambda a: a.seq)
-        self.studio._append(
-            self.id, EventKind.UNDONE, actor, {"target": target.event_id, "kind": target.kind}
-        )
+        self.studio._record(self.id, actor, ev.Undone(target.event_id, str(target.kind)))
         return target.event_id
 
     def redo(self, *, by: str | None = None) -> str:
@@ -441,7 +440,7 @@ class Work:
         target = self._s.redoable(actor)
         if target is None:
             raise NothingToUndo(f"{actor} has nothing to redo in this work")
-        self.studio._append(self.id, EventKind.REDONE, actor, {"target": target})
+        self.studio._record(self.id, actor, ev.Redone(target))
         return target
 
     # -- the draft: operations on units ---------------------------------------------------
@@ -600,9 +599,7 @@ class Work:
     def restore(self, artifact: ArtifactRef, *, by: str | None = None) -> Artifact:
         """Go back to any earlier node: the next round builds on it."""
         i = self._resolve(artifact)
-        self.studio._append(
-            self.id, EventKind.RESTORED, person_id(by or self.creator), {"artifact": i}
-        )
+        self.studio._record(self.id, person_id(by or self.creator), ev.Restored(i))
         return self.artifact(i)
 
     def revise(
@@ -615,20 +612,15 @@ class Work:
             raise InputError(f"bad intention: {exc}") from None
         if not intent.brief:
             raise InputError("the intention needs a brief")
-        self.studio._append(
-            self.id,
-            EventKind.INTENTION_REVISED,
-            person_id(by or self.creator),
-            {"intention": intent.to_dict()},
+        self.studio._record(
+            self.id, person_id(by or self.creator), ev.IntentionRevised(intent.to_dict())
         )
         return intent
 
     def set_surprise(self, surprise: float, *, by: str | None = None) -> float:
         """Set the surprise dial for the rounds to come."""
         value = unit_interval(surprise, "surprise")
-        self.studio._append(
-            self.id, EventKind.SURPRISE_SET, person_id(by or self.creator), {"surprise": value}
-        )
+        self.studio._record(self.id, person_id(by or self.creator), ev.SurpriseSet(value))
         return value
 
     # -- the person's own material ----------------------------------------------------
@@ -667,7 +659,7 @@ class Work:
             or "your own material",
             extra={"role": role},
         )
-        self.studio._append(self.id, EventKind.ARTIFACT_CONTRIBUTED, actor, {"artifact": a})
+        self.studio._record(self.id, actor, ev.ArtifactContributed(a))
         return self.artifact(a["id"])
 
     def edit(
@@ -731,7 +723,7 @@ class Work:
             recipe=recipe,
             extra={"edits": dict(adjustments or {})},
         )
-        self.studio._append(self.id, EventKind.ARTIFACT_EDITED, actor, {"artifact": a})
+        self.studio._record(self.id, actor, ev.ArtifactEdited(a))
         return self.artifact(a["id"])
 
     def render(self, artifact: ArtifactRef, size: int) -> bytes:
@@ -844,16 +836,8 @@ class Work:
         actor = person_id(by or self.creator)
         if round_no is None and artifact is not None:
             round_no = self._s.round_of(artifact)
-        payload = {
-            "kind": str(kind),
-            "artifact": artifact,
-            "among": list(among),
-            "other": other,
-            "rating": rating,
-            "text": text,
-            "round": round_no,
-        }
-        e = self.studio._append(self.id, EventKind.JUDGMENT, actor, payload)
+        made = ev.JudgmentMade(str(kind), artifact, tuple(among), other, rating, text, round_no)
+        e = self.studio._record(self.id, actor, made)
         return self._s.judgments[e.id]
 
     def _new_artifact(self, *, content: bytes, **fields: Any) -> dict[str, Any]:

@@ -108,7 +108,7 @@ class TasteMemory:
 
     # -- keeping up to date -----------------------------------------------------------------
     def refresh(self, index: ActivityIndex, fold: Fold) -> bool:
-        """Read what changed since :attr:`seq`; return whether anything did.
+        """Read what changed since :attr:`seq`; return whether the memory changed.
 
         ``fold(work_id)`` reads a work's state; each work that changed is read
         once.
@@ -143,9 +143,8 @@ class TasteMemory:
                     self._rows[w] = (state.last_seq, attunement_rows(state))
             if news:
                 self._update(news, index, fold)
-            changed = bool(news or created or index.seq != self.seq)
             self.seq = index.seq
-            return changed
+            return bool(news or created)
 
     def _update(
         self,

@@ -158,7 +158,13 @@ def held_out(
     included), and a choice is foreseen when its pick has the highest
     predicted appeal among its options. Only the latest ``max_choices`` are
     tested (every judgment still trains), which bounds the cost at ``folds``
-    fits. Fewer than :data:`MIN_HELD_OUT` choices: accuracy NaN.
+    fits; a model that chose its lengthscale by the evidence (the Bradley–Terry
+    model) keeps, in every fold, the one it chose on all the judgments, so each
+    fold is one fit, not one per candidate lengthscale. A studio's feedback
+    holds at most the latest judgments of a person's earlier works
+    (:data:`~cocreate.attunement.lifetime.PRIOR_LESSONS`), so a look at a taste
+    costs the same however many works they made. Fewer than
+    :data:`MIN_HELD_OUT` choices: accuracy NaN.
     """
     d = int(getattr(model, "n_features_in_", 0) or 0)
     if not d:
@@ -176,7 +182,7 @@ def held_out(
         test = tested[f::k]
         out = {id(c) for choice in test for c in choice}
         train = replace(feedback, comparisons=[c for c in feedback.comparisons if id(c) not in out])
-        fitted = clone_model(model).fit(train, work)
+        fitted = _fold_model(model).fit(train, work)
         for choice in test:
             ids = [choice[0].winner, *(c.loser for c in choice)]
             X = np.stack([np.asarray(feedback.features[i], dtype=float).ravel() for i in ids])
@@ -184,6 +190,19 @@ def held_out(
             top = np.flatnonzero(mean >= mean.max() - 1e-12)
             hits += 1.0 / len(top) if top[0] == 0 else 0.0
     return HeldOut(len(tested), hits / len(tested), chance)
+
+
+def _fold_model(model: TasteModel) -> TasteModel:
+    """An unfitted copy of ``model`` for one fold, with its chosen lengthscale fixed."""
+    copy = clone_model(model)
+    chosen = getattr(model, "lengthscale_", None)
+    if (
+        chosen is not None
+        and getattr(copy, "lengthscale_choices", None)
+        and hasattr(copy, "set_params")
+    ):
+        copy.set_params(lengthscale=float(chosen), lengthscale_choices=None)
+    return copy
 
 
 @dataclass(frozen=True)

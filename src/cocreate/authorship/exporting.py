@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..model import Artifact, EventKind, is_person
+from ..events import WorkExported
+from ..model import Artifact, is_person
 from .attribution import attribution, resolve_artifact
 from .credentials import EXTENSIONS, check_supported, sign
 from .disclosure import disclosure_from
@@ -171,16 +172,14 @@ def export(
             data = _json(split_sheet_from(attr).to_dict())
         out = Exported(format, stem + suffix, media_type, data, target.id)
 
-    payload: dict[str, Any] = {
-        "format": format,
-        "artifact": out.artifact_id,
-        "sha256": out.sha256,
-        "filename": out.filename,
-        "provenance": bool(provenance) if format == "file" else True,
-    }
-    if size is not None and format == "file":
-        payload["size"] = size
-    if out.sidecar is not None:
-        payload["sidecar_sha256"] = hashlib.sha256(out.sidecar).hexdigest()
-    work.studio._append(work.id, EventKind.EXPORTED, actor, payload)
+    record = WorkExported(
+        format=format,
+        artifact=out.artifact_id,
+        sha256=out.sha256,
+        filename=out.filename,
+        provenance=bool(provenance) if format == "file" else True,
+        size=size if format == "file" else None,
+        sidecar_sha256=hashlib.sha256(out.sidecar).hexdigest() if out.sidecar is not None else None,
+    )
+    work.studio._record(work.id, actor, record)
     return out
