@@ -61,3 +61,19 @@ def test_the_parametric_partner_example_runs() -> None:
         studio.close()
     finally:
         unregister("stripes")
+
+
+def test_the_several_people_and_draft_example_runs() -> None:
+    block = next(b for b in python_blocks() if "work.edit_text(" in b)
+    namespace: dict = {}
+    exec(compile(block, str(README), "exec"), namespace)
+    work, doc, shares = namespace["work"], namespace["doc"], namespace["shares"]
+    assert doc.text.startswith("The warden had not spoken")
+    assert [o.actor for _, _, o in doc.origins()][:3] == ["ana", "ben", "ana"]
+    final = work.document()
+    assert final.text.startswith(doc.text), "the accepted suggestion went in after the text"
+    assert set(shares) >= {"ana", "ben"} and any(c.startswith("ai:") for c in shares)
+    assert sum(shares.values()) == pytest.approx(1.0)
+    asked = work._s.requests[namespace["options"][0].round]
+    assert asked["actor"] == "ben" and asked["taste_of"] == "ben"
+    namespace["studio"].close()
