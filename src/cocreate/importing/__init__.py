@@ -39,7 +39,7 @@ are counted.
 :func:`replay` is a pure function: lines in, a :class:`Replayed` out, holding
 the :class:`~cocreate.content.TextDocument` with every character's origin and
 the acts that made it (thousands of keystroke edits take well under a second).
-:func:`record` puts those acts into a text work's draft in one batch. Bad input
+:func:`record` puts those acts into a text work's draft, each with its origin. Bad input
 (a line that is not UTF-8 or not JSON, an edit outside the text, an unknown
 source) is an :class:`HistoryError` naming the line.
 """

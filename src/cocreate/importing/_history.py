@@ -418,14 +418,19 @@ def _stats(doc: TextDocument, acts: Sequence[ImportedAct]) -> dict[str, Any]:
 
 
 # -- into a work ---------------------------------------------------------------------------------------
-def record(work: Any, replayed: Replayed) -> int:
-    """Put ``replayed``'s acts into ``work``'s draft, in one batch where the work offers one.
+def record(work: Any, replayed: Replayed, *, by: str | None = None) -> int:
+    """Put ``replayed``'s acts into ``work``'s draft; the number of acts recorded.
 
-    A work with ``apply_acts([(ops, origin), ...])`` records them as one append;
-    otherwise each act goes through ``work.apply(ops, by=origin)``. Returns the
-    number of acts recorded.
+    Each act keeps its origin (``work.apply(ops, by=..., origin=...)``): a
+    person's act is theirs (``by`` is that person), any other is recorded as
+    brought in by ``by`` (default: the work's creator). A work that offers
+    ``apply_acts([(ops, by, origin), ...])`` records them all as one append.
     """
-    acts = [(list(a.ops), a.origin) for a in replayed.acts]
+    importer = by or getattr(work, "creator", None)
+    acts = [
+        (list(a.ops), a.origin.name if a.origin.kind == "person" else importer, a.origin)
+        for a in replayed.acts
+    ]
     batch = getattr(work, "apply_acts", None)
     if callable(batch):
         batch(acts)
@@ -433,6 +438,6 @@ def record(work: Any, replayed: Replayed) -> int:
     apply = getattr(work, "apply", None)
     if not callable(apply):
         raise InputError("this work has no draft to import into (a text work has one)")
-    for ops, origin in acts:
-        apply(ops, by=origin)
+    for ops, actor, origin in acts:
+        apply(ops, by=actor, origin=origin)
     return len(acts)

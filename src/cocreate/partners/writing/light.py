@@ -201,8 +201,11 @@ class NgramModel:
         return [w for w, _ in counts.most_common(k)]
 
     def _next(self, a: str, b: str, rng: np.random.Generator, temperature: float) -> str:
-        for counts in (self.tri.get((a.lower(), b.lower())), self.bi.get(b.lower()), self.uni):
-            if counts:
+        # a hotter sample leaves the longest context more often: more words are in reach
+        skip = rng.random() < min(0.5, 0.3 * temperature)
+        levels = (self.tri.get((a.lower(), b.lower())), self.bi.get(b.lower()), self.uni)
+        for level, counts in enumerate(levels):
+            if counts and not (skip and level == 0 and levels[1]):
                 words = list(counts)
                 weights = np.array([counts[w] for w in words], dtype=float)
                 weights = weights ** (1.0 / max(0.05, temperature))

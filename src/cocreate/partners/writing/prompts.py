@@ -73,10 +73,6 @@ class Task:
     kind: str = ""  # the provocation's or the scaffold's kind
     words: int = 30  # about how many words the answer should have
 
-    @property
-    def windowed(self) -> bool:
-        return getattr(self, "_windowed", False)
-
 
 Counter = Callable[[str], int]
 
@@ -233,16 +229,19 @@ def tidy(text: str, task: Task, *, before: str = "") -> str:
 
     Chat preambles, code fences, the selection markers and surrounding quotation
     marks go; a continuation that runs past the last full sentence is cut back to
-    it (when at least half is left), and gets a space from the word before it.
+    it (when a third or more is left), and gets a space from the word before it.
     """
     out = _FENCE.sub("", text)
-    out = _LEAD.sub("", out).replace("[[", "").replace("]]", "")
+    while (cut := _LEAD.sub("", out, count=1)) != out:
+        out = cut
+    out = out.replace("[[", "").replace("]]", "")
     out = out.strip("\n")
-    if len(out) >= 2 and out[0] in "\"“'" and out[-1] in "\"”'" and out.count(out[0]) == 1:
+    pairs = {'"': '"', "“": "”", "'": "'"}
+    if len(out) >= 2 and pairs.get(out[0]) == out[-1] and out[0] not in out[1:-1]:
         out = out[1:-1]
     if task.operator in ("continue", "elaborate", "rewrite", "freeform"):
         ends = [m.end() for m in re.finditer(r"[.!?…][\"'”’)]?(?=\s|$)", out)]
-        if ends and ends[-1] < len(out.rstrip()) and ends[-1] >= len(out) // 2:
+        if ends and ends[-1] < len(out.rstrip()) and ends[-1] >= len(out) // 3:
             out = out[: ends[-1]]
         out = out.rstrip()
     else:
