@@ -611,6 +611,43 @@ def _verify_failure(exc: Exception) -> tuple[int, str]:
     raise exc
 
 
+@app.command("import")
+def import_history(
+    file: Annotated[Path, typer.Argument(help="A JSON-lines history of text edits.")],
+    creator: Annotated[str, typer.Option("--creator", "-c", help="Your name or id.")],
+    domain: Annotated[str, typer.Option(help="The new work's domain (text).")] = "text",
+    history_format: Annotated[
+        str, typer.Option("--format", help="cocreate (cocreate.history/1) or coauthor.")
+    ] = "cocreate",
+    intention: Annotated[
+        str | None, typer.Option("--intention", "-i", help="The brief (default: the file's).")
+    ] = None,
+    title: Annotated[str, typer.Option(help="A title (default: the file's, or its name).")] = "",
+) -> None:
+    """Import co-writing recorded elsewhere into a new work, every character with its origin."""
+    from .importing import record, replay
+
+    with _studio() as st:
+        if domain != "text":
+            raise typer.BadParameter(f"histories of text edits make text works, not {domain!r}")
+        replayed = replay(file, format=history_format, writer=creator)
+        header = replayed.header
+        work = st.create_work(
+            domain,
+            creator,
+            intention or str(header.get("intention") or f"imported from {file.name}"),
+            title=title or str(header.get("title") or file.stem),
+        )
+        acts = record(work, replayed, by=creator)
+        kinds = ", ".join(
+            f"{n:,} by {kind}" for kind, n in sorted(replayed.stats["characters_by_kind"].items())
+        )
+        out.print(
+            f"imported {acts:,} edits into work [bold]{work.id}[/]: "
+            f"{len(replayed.text):,} characters ({kinds or 'none'})"
+        )
+
+
 # -- authorship -----------------------------------------------------------------------
 @app.command()
 def attribution(

@@ -273,7 +273,7 @@ def _utf16_to_index(text: str, units: int, start: int = 0) -> int:
         left -= 2 if ord(text[i]) > 0xFFFF else 1
         i += 1
     if left > 0:
-        return n + left  # past the end: the op is refused with its position
+        return max(i, n) + left  # past the end: the op is refused with its position
     return i
 
 
