@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -84,7 +85,7 @@ class TasteMemory:
     seq : the ledger position the memory is up to date with.
     reset : the position of the person's latest taste reset in the domain (0: none).
     rebuilt : how often it was built from the ledger in this process (0: kept round by round).
-    works_read : the works it read from the ledger in this process.
+    works_read : how often it read each work from the ledger in this process.
     """
 
     def __init__(self, person: str, domain: str, *, prior_lessons: int = PRIOR_LESSONS) -> None:
@@ -94,7 +95,7 @@ class TasteMemory:
         self.seq = 0
         self.reset = 0
         self.rebuilt = 0
-        self.works_read: list[str] = []
+        self.works_read: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._kept = -1  # the seq of the copy beside the ledger
         self._clear()
@@ -135,7 +136,7 @@ class TasteMemory:
                     news[w] = ([], {}, index.touched_seq(w))  # nothing since the reset
                     continue
                 state = fold(w)
-                self.works_read.append(w)
+                self.works_read[w] += 1
                 if w in taught:
                     lessons, features = usable(lessons_of(state, self.person, self.reset), state)
                     news[w] = (_cap(lessons, self.prior_lessons), features, state.last_seq)
@@ -186,7 +187,7 @@ class TasteMemory:
                 news[w] = ([], {}, index.touched_seq(w))
                 continue
             state = fold(w)
-            self.works_read.append(w)
+            self.works_read[w] += 1
             lessons, features = usable(lessons_of(state, self.person, self.reset), state)
             news[w] = (_cap(lessons, self.prior_lessons), features, state.last_seq)
         self._update(news, index, fold)
