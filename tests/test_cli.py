@@ -140,9 +140,9 @@ def test_taste_says_how_many_sets_left_the_favourite_out(db: str) -> None:
 def test_errors_are_named_with_exit_code_2(db: str) -> None:
     out = cli(db, "new", "sculpture", "-i", "x", "-c", "ana", code=2)
     assert "unknown domain 'sculpture'" in out
+    cli(db, "new", "toy", "-i", "calm", "-c", "ana")
     out = cli(db, "choose", "nope", "abc", code=2)
     assert "no work with id 'nope'" in out
-    cli(db, "new", "toy", "-i", "calm", "-c", "ana")
     with cocreate.Studio(db) as st:
         wid = st.works()[0].id
     out = cli(db, "rate", wid, "deadbeef", "3", code=2)
@@ -204,3 +204,50 @@ def test_taste_leanings_are_said_only_when_the_taste_beats_chance() -> None:
     assert "appeal leans" in shown(choices=3, accuracy=None, chance=0.25, tested=False)
     noise = shown(choices=60, accuracy=0.26, chance=0.25, tested=True, above_chance=False)
     assert "appeal leans" not in noise
+
+
+def test_a_db_that_is_not_there_is_named_not_made(tmp_path: Path) -> None:
+    """A --db path that does not exist: exit 2 naming it, and nothing made (but `new` makes it)."""
+    missing = tmp_path / "no such folder" / "studio.db"
+    db = f"sqlite:///{missing}"
+    for args in (("works",), ("verify",), ("history", "abc"), ("choose", "abc", "def")):
+        out = cli(db, *args, code=2)
+        assert "no database at" in out and "studio.db" in " ".join(out.split()), out
+    assert not missing.parent.exists(), "the folder was made"
+    cli(db, "new", "toy", "-i", "calm", "-c", "ana")
+    assert missing.exists() and "calm" in cli(db, "works")
+
+
+def test_studio_open_is_a_plain_flag_and_says_when_no_browser(monkeypatch) -> None:
+    import webbrowser
+
+    import cocreate.web
+
+    shown = runner.invoke(app, ["studio", "--help"], terminal_width=100).output
+    line = next(x for x in shown.splitlines() if "--open" in x)
+    assert "<bool>" not in line and "browser" in line, line
+    served = {}
+    monkeypatch.setattr(cocreate.web, "serve", lambda *a, **kw: served.update(kw))
+
+    def no_browser(*a: object) -> None:
+        raise webbrowser.Error("could not locate runnable browser")
+
+    monkeypatch.setattr(webbrowser, "get", no_browser)
+    result = runner.invoke(app, ["studio", "--open", "--port", "0"])
+    assert result.exit_code == 0, result.output
+    assert "no web browser" in result.output and served["open_browser"] is False
+
+
+def test_the_split_sheet_fits_80_columns_and_cuts_no_role(db: str, tmp_path: Path) -> None:
+    out = cli(db, "new", "toy", "-i", "calm numbers", "-c", "ana")
+    short = re.search(r"created work (\w+)", out).group(1)[:8]
+    ids = re.findall(r"│ \d+\s+│ (\w{8})", cli(db, "propose", short, "-n", "3"))
+    cli(db, "choose", short, ids[0])
+    cli(db, "edit", short, ids[0], "--set", "shift=0.1")
+    result = runner.invoke(app, ["--db", db, "attribution", short], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    sheet = result.output[result.output.index("SPLIT SHEET") :]
+    assert all(len(line) <= 80 for line in sheet.splitlines()), sheet
+    role = re.findall(r"^(?:ana)?\s+(\S.*?)(?:\s+100\.00%)?$", sheet, re.M)  # the role column
+    assert "creative director," in sheet and "selector, editor" in sheet, role
+    assert not re.search(r"\bedito\b", sheet), sheet

@@ -53,6 +53,7 @@ By = Annotated[str | None, typer.Option("--by", help="Who acts (default: the wor
 
 class _State:
     db: str | None = None
+    command: str | None = None  # the command invoked (for storage's, "storage")
 
 
 _state = _State()
@@ -60,6 +61,7 @@ _state = _State()
 
 @contextmanager
 def _studio(db: str | None = None) -> Iterator[Studio]:
+    _check_there(db or _state.db)
     try:
         with Studio(db or _state.db) as studio:
             yield studio
@@ -101,6 +103,35 @@ def _work(work_id: str) -> Iterator[tuple[Studio, Work]]:
         yield studio, studio.work(work_id)
 
 
+#: The commands that may make the database a --db names (the rest need one that is there).
+_CREATES = {"new", "studio", "demo", "storage", "import"}
+
+
+def _check_there(url: str | None) -> None:
+    """Exit 2, naming the file, when a command that reads works gets a SQLite path not there.
+
+    Opening it would make it (and its folder) silently, only to say "no work with id ...".
+    """
+    if not url or _state.command in _CREATES or (missing := _missing_sqlite(url)) is None:
+        return
+    err.print(
+        f"[bold red]error:[/] no database at {escape(str(missing))} (--db {escape(url)}): "
+        "check the path, or make one with `cocreate new`"
+    )
+    raise typer.Exit(2)
+
+
+def _missing_sqlite(url: str) -> Path | None:
+    """The file a ``sqlite:///`` URL names, when it is not there; ``None`` otherwise."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url[len("sqlite:///") :].split("?", 1)[0]
+    if not path or path == ":memory:":
+        return None
+    file = Path(path).expanduser()
+    return None if file.exists() else file
+
+
 @app.callback(invoke_without_command=True)
 def main_callback(
     ctx: typer.Context,
@@ -109,6 +140,7 @@ def main_callback(
 ) -> None:
     """With no command, serve the web studio on 127.0.0.1."""
     _state.db = db
+    _state.command = ctx.invoked_subcommand
     if version:
         from . import __version__
 
@@ -131,7 +163,9 @@ def studio(
     port: Annotated[
         int | None, typer.Option(help="Port; 0 picks a free one (default: the port setting).")
     ] = None,
-    open_browser: Annotated[bool, typer.Option("--open", help="Open it in the browser.")] = False,
+    open_browser: Annotated[
+        bool, typer.Option("--open", metavar="", help="Open it in your web browser.")
+    ] = False,
     allow_host: Annotated[
         list[str] | None,
         typer.Option(
@@ -154,6 +188,14 @@ def studio(
     except ImportError as exc:
         err.print(f"[bold red]error:[/] the web studio is not available: {exc}")
         raise typer.Exit(2) from None
+    if open_browser:
+        import webbrowser
+
+        try:
+            webbrowser.get()
+        except webbrowser.Error:
+            err.print("note: --open found no web browser here; open the address below yourself")
+            open_browser = False
     try:
         serve(
             _state.db,
@@ -550,6 +592,7 @@ def verify(
             said = "is a folder, not a file" if path.is_dir() else "does not exist"
             err.print(f"[bold red]error:[/] the {what} {_shown(path)} {said}")
             raise typer.Exit(2)
+    _check_there(_state.db)
     try:
         with Studio(_state.db) as st:
             ok = _verify_store(st, quick) if file is None else _verify_file(st, file, sidecar)

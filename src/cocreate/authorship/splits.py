@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,20 +146,26 @@ class SplitSheet:
 
     @property
     def text(self) -> str:
+        """The sheet as plain text, at most 80 columns: a long name or role wraps, never cut."""
+        name_w, role_w = 22, 26
         lines = [
             "SPLIT SHEET",
             f"Work: {self.title} (work {self.work_id}, version {self.artifact_id})",
             "",
-            f"{'Legal name':<28} {'Role':<34} {'Share':>8}  {'PRO':<8} IPI",
+            f"{'Legal name':<{name_w}} {'Role':<{role_w}} {'Share':>8}  {'PRO':<8} IPI",
         ]
         for e in self.entries:
-            lines.append(
-                f"{(e.legal_name or e.name or e.contributor)[:28]:<28} {e.role[:34]:<34} "
-                f"{e.percent + '%':>8}  {e.pro[:8]:<8} {e.ipi}"
-            )
+            names = textwrap.wrap(e.legal_name or e.name or e.contributor, name_w) or [""]
+            roles = textwrap.wrap(e.role, role_w, break_long_words=False) or [""]
+            for k in range(max(len(names), len(roles))):
+                name = names[k] if k < len(names) else ""
+                role = roles[k] if k < len(roles) else ""
+                tail = f" {e.percent + '%':>8}  {e.pro[:8]:<8} {e.ipi}" if k == 0 else ""
+                lines.append(f"{name:<{name_w}} {role:<{role_w}}{tail}".rstrip())
             if e.credit_roles:
-                lines.append(f"{'':<28} CRediT: {'; '.join(e.credit_roles)}")
-        lines.append(f"{'':<28} {'Total':<34} {'100.00%':>8}")
+                credit = textwrap.wrap("CRediT: " + "; ".join(e.credit_roles), 80 - name_w - 1)
+                lines += [f"{'':<{name_w}} {line}" for line in credit]
+        lines.append(f"{'':<{name_w}} {'Total':<{role_w}} {'100.00%':>8}")
         if self.excluded_ai:
             lines += [
                 "",
