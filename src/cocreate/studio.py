@@ -125,7 +125,7 @@ class Studio:
         self._lock = threading.RLock()
         self._activity = ActivityIndex(self.storage)
         self._tastes: dict[tuple, dict[str, Any]] = {}  # fitted profiles, oldest first
-        self._memories: dict[tuple[str, str], TasteMemory] = {}  # per (person, domain)
+        self._memories: OrderedDict[tuple[str, str], TasteMemory] = OrderedDict()  # latest used
         self._strategies: OrderedDict[tuple, tuple[Strategy, threading.Lock]] = OrderedDict()
 
     # -- works ------------------------------------------------------------------------
@@ -297,12 +297,16 @@ class Studio:
     def _memory(self, creator: str, domain: str) -> TasteMemory:
         """The person's taste memory in the domain, up to date with the ledger."""
         index = self._activity.refresh()  # reads only what was appended since
+        key = (creator, domain)
         with self._lock:
-            memory = self._memories.get((creator, domain))
+            memory = self._memories.get(key)
         if memory is None:
             memory = TasteMemory.load(self.storage, creator, domain)
-            with self._lock:
-                memory = self._memories.setdefault((creator, domain), memory)
+        with self._lock:
+            memory = self._memories.setdefault(key, memory)
+            self._memories.move_to_end(key)
+            while len(self._memories) > MEMORY_CACHE_SIZE:
+                self._memories.popitem(last=False)  # kept beside the ledger: read again if needed
         if memory.refresh(index, self._fold):
             memory.keep(self.storage)
         return memory
@@ -457,6 +461,9 @@ def clone_strategy(strategy: Strategy) -> Strategy:
     except Exception:  # a strategy that does not follow the conventions
         return copy.deepcopy(strategy)
 
+
+#: taste memories a studio holds (one per person and domain, the latest used)
+MEMORY_CACHE_SIZE = 64
 
 #: taste reports a studio keeps in memory (one per creator, domain and state of their feedback)
 TASTE_CACHE_SIZE = 32
