@@ -13,7 +13,7 @@ a pool the strategy picks from. Every option is a genome holding all that
      "selection": [71, 71], "instruction": "", "kind": "",
      "model": "SmolLM2-135M-Instruct.Q4_1", "backend": "builtin",
      "params": {"temperature": 0.88, "top_p": 0.95, "max_tokens": 48},
-     "seed": 1834, "tokens": 41, "finish": "length", "windowed": false}
+     "seed": 1834, "tokens": 41, "finish": "length", "windowed": false, "option": 0}
 
 A provocation or an outline is said to the author, not put in the draft: its
 genome has no ``ops`` (choosing it records the judgment; a chosen outline is
@@ -243,6 +243,7 @@ class WritingPartner(Partner):
                     "tokens": gen.tokens,
                     "finish": gen.finish,
                     "windowed": windowed,
+                    "option": k,  # its place in the order the model made them
                 }
                 if ops is not None:
                     genome["ops"] = [o.to_dict() for o in ops]
