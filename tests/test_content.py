@@ -430,6 +430,20 @@ def test_diff_keeps_the_letters_of_a_word_a_person_mended() -> None:
     assert runs(doc) == [("the color of t", SMOL), ("h", ANA), ("e sea", SMOL)]
 
 
+def test_diff_of_any_long_text_ends_and_makes_it() -> None:
+    # One line of a few words repeated: nothing is unique to anchor on, so the middle
+    # is replaced whole rather than matched in quadratic time.
+    old = " ".join(["the cat sat on the mat"] * 2000)
+    new = old.replace("mat the cat", "rug the dog", 300)
+    doc = TextDocument.from_text(old, SMOL, "draft")
+    doc.edit_text(new, ANA, "edit")
+    assert doc.text == new
+    prose = " ".join(f"word{i % 997}x{i // 997}" for i in range(6000))
+    doc = TextDocument.from_text(prose, SMOL, "draft")
+    doc.edit_text(prose.replace("word5x3 ", "WORD ").replace("word9x4 ", ""), ANA, "edit")
+    assert doc.count_by_origin()[ANA] == len("WORD")
+
+
 def test_diff_of_the_same_text_is_empty() -> None:
     doc = TextDocument.from_text("same", ANA, "a1")
     assert doc.diff("same") == []

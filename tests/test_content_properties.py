@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +26,7 @@ from cocreate.content import (
     Score,
     TextDocument,
     UnitOrigin,
+    _textdiff,
 )
 
 MAKERS = [
@@ -171,11 +173,19 @@ def test_text_matches_the_reference_step_by_step(data: st.DataObject, chunk_size
     check_text(back, ref)
 
 
+@pytest.mark.parametrize("budget", [None, 4], ids=["matcher", "anchors"])
 @settings(max_examples=100)
 @given(st.text(alphabet="abc \n.", max_size=40), st.text(alphabet="abc \n.", max_size=40))
-def test_a_diff_makes_the_new_text_and_keeps_the_common_ends(old: str, new: str) -> None:
+def test_a_diff_makes_the_new_text_and_keeps_the_common_ends(
+    budget: int | None, old: str, new: str
+) -> None:
     doc = TextDocument.from_text(old, MAKERS[2], "old")
-    ops = doc.edit_text(new, MAKERS[0], "new")
+    saved = _textdiff._MATCH_BUDGET
+    _textdiff._MATCH_BUDGET = budget or saved  # a tiny budget sends every piece through the anchors
+    try:
+        ops = doc.edit_text(new, MAKERS[0], "new")
+    finally:
+        _textdiff._MATCH_BUDGET = saved
     assert doc.text == new
     assert len(ops) <= max(len(old), len(new))
     prefix = 0

@@ -26,7 +26,7 @@ from itertools import chain, repeat
 import numpy as np
 
 _REBUILD_AT = 16
-"""From this many units changing liveness in one chunk at once, lay the chunk out afresh."""
+"""From this many live units of one chunk hidden at once, lay the chunk out afresh."""
 
 
 class _Chunk:
@@ -87,20 +87,29 @@ class _Chunk:
         del live_ids[k:after], self.live_chars[k:after], gaps[k:after]
         return gone
 
-    def revive(self, serial: int, char: str) -> None:
-        """Make the tombstone ``serial`` live again where it lies."""
+    def revive(self, serials: set[int], char_of: list[str]) -> None:
+        """Make these tombstones of the chunk live again where they lie."""
         gaps = self.gaps
-        k = next((k for k, gap in enumerate(gaps) if gap and serial in gap), len(gaps))
-        gap = gaps[k] if k < len(gaps) else self.tail
-        i = gap.index(serial)  # type: ignore[union-attr]
-        before, after = gap[:i], gap[i + 1 :]  # type: ignore[index]
-        self.live_ids.insert(k, serial)
-        self.live_chars.insert(k, char)
-        gaps.insert(k, before or None)
-        if k + 1 < len(gaps):
-            gaps[k + 1] = after or None
-        else:
-            self.tail = after
+        hits = [k for k, gap in enumerate(gaps) if gap and not serials.isdisjoint(gap)]
+        if not serials.isdisjoint(self.tail):
+            hits.append(len(gaps))
+        for k in reversed(hits):  # from the right, so the places to the left stay put
+            gap = gaps[k] if k < len(gaps) else self.tail
+            revived, new_gaps, pending = [], [], []
+            for serial in gap:  # type: ignore[union-attr]
+                if serial in serials:
+                    revived.append(serial)
+                    new_gaps.append(pending or None)
+                    pending = []
+                else:
+                    pending.append(serial)
+            self.live_ids[k:k] = revived
+            self.live_chars[k:k] = [char_of[s] for s in revived]
+            if k < len(gaps):
+                gaps[k] = pending or None
+            else:
+                self.tail = pending
+            gaps[k:k] = new_gaps
 
 
 class UnitSequence:
@@ -267,18 +276,21 @@ class UnitSequence:
             hidden[serial] = after
             if not before or not after:
                 chunk = chunk_of[serial]
-                changed.setdefault(id(chunk), (chunk, []))[1].append(serial)
+                entry = changed.get(id(chunk))
+                if entry is None:
+                    changed[id(chunk)] = (chunk, [serial])
+                else:
+                    entry[1].append(serial)
                 counts[origin_of[serial]] += 1 if not after else -1
         for chunk, moved in changed.values():
             was = len(chunk.live_ids)
-            if len(moved) >= _REBUILD_AT:
+            if delta < 0:
+                chunk.revive(set(moved), self.char_of)
+            elif len(moved) >= _REBUILD_AT:
                 chunk.lay_out(list(chunk.order()), hidden, self.char_of)
-            elif delta > 0:
-                for serial in moved:
-                    chunk.bury(chunk.live_ids.index(serial), 1)
             else:
                 for serial in moved:
-                    chunk.revive(serial, self.char_of[serial])
+                    chunk.bury(chunk.live_ids.index(serial), 1)
             step = len(chunk.live_ids) - was
             self._add(chunk.index, step)
             self.live += step

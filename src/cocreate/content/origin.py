@@ -40,7 +40,7 @@ class FrozenParams(Mapping[str, Any]):
     value is immutable; ``to_dict`` gives plain JSON back.
     """
 
-    __slots__ = ("_items", "_key")
+    __slots__ = ("_hash", "_items", "_key")
 
     def __init__(self, params: Mapping[str, Any] | None = None) -> None:
         source = {} if params is None else params
@@ -53,6 +53,7 @@ class FrozenParams(Mapping[str, Any]):
             items.append((key, _freeze(source[key], f"params[{key!r}]")))
         self._items: tuple[tuple[str, Any], ...] = tuple(items)
         self._key = tuple((k, _typed(v)) for k, v in self._items)
+        self._hash = hash(self._key)
 
     def __getitem__(self, key: str) -> Any:
         for k, v in self._items:
@@ -67,7 +68,7 @@ class FrozenParams(Mapping[str, Any]):
         return len(self._items)
 
     def __hash__(self) -> int:
-        return hash(self._key)
+        return self._hash
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Mapping) and not isinstance(other, FrozenParams):
@@ -143,6 +144,11 @@ class UnitOrigin:
     params: FrozenParams = field(default_factory=FrozenParams)
     seed: int | None = None
     licence: str | None = None
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __hash__(self) -> int:
+        # Documents look an act's origin up in their table once per act: hash once.
+        return self._hash
 
     def __post_init__(self) -> None:
         try:
@@ -184,6 +190,16 @@ class UnitOrigin:
             not isinstance(self.seed, int) or isinstance(self.seed, bool)
         ):
             raise InvalidOrigin(f"seed must be an integer or None, not {type(self.seed).__name__}")
+        fields = (
+            kind,
+            self.name,
+            self.model_id,
+            self.version,
+            self.params,
+            self.seed,
+            self.licence,
+        )
+        object.__setattr__(self, "_hash", hash(fields))
 
     @classmethod
     def person(cls, id: str) -> UnitOrigin:

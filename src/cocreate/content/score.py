@@ -44,9 +44,16 @@ class Score:
 
     def __init__(self) -> None:
         self._log = ActLog()
-        self._writes: list[list[Write]] = []
-        self._by_note: dict[str, list[tuple[int, Note | None]]] = {}
-        self._live: dict[str, tuple[Note, int]] = {}
+        # A flat log of writes, with no tuple per write for the garbage collector to
+        # walk: write w set note _w_note[w] to _w_value[w] (None: removed) in act
+        # _w_act[w]; act a's writes run from _act_w[a] to the next act's.
+        self._w_note: list[str] = []
+        self._w_value: list[Note | None] = []
+        self._w_act: list[int] = []
+        self._act_w: list[int] = []
+        self._by_note: dict[str, list[int]] = {}  # note id -> its writes, in order
+        self._live: dict[str, Note] = {}  # the present notes
+        self._owner: dict[str, int] = {}  # present note id -> origin index
         self._counts: Counter[int] = Counter()
 
     @classmethod
@@ -60,7 +67,7 @@ class Score:
 
     def notes(self) -> list[Note]:
         """The present notes in reading order: onset, voice, pitch."""
-        return sorted((note for note, _ in self._live.values()), key=lambda n: n.reading_key)
+        return sorted(self._live.values(), key=lambda n: n.reading_key)
 
     def __iter__(self) -> Iterator[Note]:
         return iter(self.notes())
@@ -98,22 +105,20 @@ class Score:
         self._log.check_new(act, origin)
         writes = self._checked(ops)
         seq = self._log.begin(act, origin)
-        self._writes.append(writes)
-        for note_id, value in writes:
-            self._by_note.setdefault(note_id, []).append((seq, value))
+        self._record(seq, writes)
         for note_id in _touched(writes):
             self._refresh(note_id)
 
     def undo(self, act: str) -> None:
         """Take back an act's writes where they still show (see the module's rules)."""
         seq = self._log.undo(act)
-        for note_id in _touched(self._writes[seq]):
+        for note_id in self._touched_by(seq):
             self._refresh(note_id)
 
     def redo(self, act: str) -> None:
         """Put an undone act's writes back where no later standing act has written since."""
         seq = self._log.redo(act)
-        for note_id in _touched(self._writes[seq]):
+        for note_id in self._touched_by(seq):
             self._refresh(note_id)
 
     def diff(self, new_notes: Iterable[Note]) -> list[NoteOp]:
@@ -168,8 +173,11 @@ class Score:
     def to_dict(self) -> dict[str, Any]:
         """JSON that ``from_dict`` turns back into an equal score, undo history included."""
         origins, acts = self._log.to_dicts()
-        for data, writes in zip(acts, self._writes, strict=True):
-            data["writes"] = [[nid, None if v is None else v.to_dict()] for nid, v in writes]
+        for seq, data in enumerate(acts):
+            data["writes"] = [
+                [self._w_note[w], None if (v := self._w_value[w]) is None else v.to_dict()]
+                for w in self._writes_of(seq)
+            ]
         return {"format": SCORE_FORMAT, "origins": origins, "acts": acts}
 
     @classmethod
@@ -195,8 +203,7 @@ class Score:
                         f"act {act['act']!r}: a write to {item[0]!r} holds note {value.id!r}"
                     )
                 writes.append((item[0], value))
-                score._by_note.setdefault(item[0], []).append((seq, value))
-            score._writes.append(writes)
+            score._record(seq, writes)
         for note_id in score._by_note:
             score._refresh(note_id)
         return score
@@ -212,24 +219,42 @@ class Score:
 
     def _present(self, note_id: str) -> tuple[Note, int]:
         try:
-            return self._live[note_id]
+            return self._live[note_id], self._owner[note_id]
         except KeyError:
             raise KeyError(f"no note {note_id!r} in this score") from None
 
+    def _record(self, seq: int, writes: list[Write]) -> None:
+        self._act_w.append(len(self._w_note))
+        for note_id, value in writes:
+            self._by_note.setdefault(note_id, []).append(len(self._w_note))
+            self._w_note.append(note_id)
+            self._w_value.append(value)
+            self._w_act.append(seq)
+
+    def _writes_of(self, seq: int) -> range:
+        starts = self._act_w
+        return range(starts[seq], starts[seq + 1] if seq + 1 < len(starts) else len(self._w_note))
+
+    def _touched_by(self, seq: int) -> list[str]:
+        return list(dict.fromkeys(self._w_note[w] for w in self._writes_of(seq)))
+
     def _refresh(self, note_id: str) -> None:
         """Show the latest standing write of ``note_id`` (or nothing), keeping the counts."""
-        applied, origin_ix = self._log.applied, self._log.origin_ix
-        shown: tuple[Note, int] | None = None
-        for seq, value in reversed(self._by_note[note_id]):
-            if applied[seq]:
-                shown = None if value is None else (value, origin_ix[seq])
+        applied, w_act = self._log.applied, self._w_act
+        shown: Note | None = None
+        for w in reversed(self._by_note[note_id]):
+            if applied[w_act[w]]:
+                shown = self._w_value[w]
                 break
-        before = self._live.pop(note_id, None)
+        before = self._owner.pop(note_id, None)
         if before is not None:
-            self._counts[before[1]] -= 1
+            self._counts[before] -= 1
+            del self._live[note_id]
         if shown is not None:
+            owner = self._log.origin_ix[w_act[w]]
             self._live[note_id] = shown
-            self._counts[shown[1]] += 1
+            self._owner[note_id] = owner
+            self._counts[owner] += 1
 
     def _checked(self, ops: Sequence[NoteOp]) -> list[Write]:
         """The writes the ops make, checked in order against what the earlier ones leave."""
@@ -241,8 +266,7 @@ class Score:
         def current(note_id: str) -> Note | None:
             if note_id in pending:
                 return pending[note_id]
-            entry = self._live.get(note_id)
-            return None if entry is None else entry[0]
+            return self._live.get(note_id)
 
         for i, op in enumerate(ops):
             kind = type(op)
@@ -296,6 +320,9 @@ class Score:
 
 
 def _touched(writes: list[Write]) -> list[str]:
+    """The note ids the writes touch, each once, in order."""
+    if len(writes) == 1:
+        return [writes[0][0]]
     return list(dict.fromkeys(note_id for note_id, _ in writes))
 
 

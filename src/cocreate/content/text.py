@@ -36,7 +36,7 @@ diff of an unchanged text) is recorded and changes nothing.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -71,13 +71,18 @@ class TextDocument:
     def __init__(self, *, chunk_size: int = 512) -> None:
         self._log = ActLog()
         self._seq = UnitSequence(chunk_size)
-        # Per act, by sequence number: the runs it inserted (op index, first serial,
-        # count) and the serials it deleted.
-        self._inserted: list[list[tuple[int, int, int]]] = []
-        self._deleted: list[list[int]] = []
-        # Serial -> public id: runs sorted by first serial.
-        self._run_start: list[int] = []
-        self._run_of: list[tuple[int, int]] = []
+        # Flat lists of ints only, so that a long history adds no objects for the
+        # garbage collector to walk. Runs of inserted units in serial order: run r
+        # starts at serial _run_first[r] (and ends where the next one starts), typed
+        # by op _run_op[r] of act _run_act[r]. An act's inserts are one serial range,
+        # from _act_first[act] to the next act's; its deletions are the slice of
+        # _deleted from _act_del[act] to the next act's.
+        self._run_first: list[int] = []
+        self._run_act: list[int] = []
+        self._run_op: list[int] = []
+        self._act_first: list[int] = []
+        self._act_del: list[int] = []
+        self._deleted: list[int] = []
 
     @classmethod
     def from_text(
@@ -148,31 +153,28 @@ class TextDocument:
         oix = self._log.origin_ix[seq_no]
         seq = self._seq
         seq.ensure_origin(oix)
-        inserted: list[tuple[int, int, int]] = []
-        deleted: list[int] = []
+        self._act_first.append(seq.size)
+        self._act_del.append(len(self._deleted))
         for i, op in enumerate(ops):
             kind = type(op)
             if kind is not Insert:
-                deleted.extend(seq.delete(op.at, op.length))
+                self._deleted.extend(seq.delete(op.at, op.length))
             if kind is not Delete:
-                first = seq.insert(op.at, op.text, oix)
-                inserted.append((i, first, len(op.text)))
-                self._run_start.append(first)
-                self._run_of.append((seq_no, i))
-        self._inserted.append(inserted)
-        self._deleted.append(deleted)
+                self._run_first.append(seq.insert(op.at, op.text, oix))
+                self._run_act.append(seq_no)
+                self._run_op.append(i)
 
     def undo(self, act: str) -> None:
         """Take back an act's work where it still shows (see the module's rules)."""
         seq_no = self._log.undo(act)
-        self._seq.shift(self._serials(seq_no), +1)
-        self._seq.shift(self._deleted[seq_no], -1)
+        self._seq.shift(self._inserted_by(seq_no), +1)
+        self._seq.shift(self._deleted_by(seq_no), -1)
 
     def redo(self, act: str) -> None:
         """Put an undone act's work back where no later standing act has written since."""
         seq_no = self._log.redo(act)
-        self._seq.shift(self._deleted[seq_no], +1)
-        self._seq.shift(self._serials(seq_no), -1)
+        self._seq.shift(self._deleted_by(seq_no), +1)
+        self._seq.shift(self._inserted_by(seq_no), -1)
 
     def diff(self, new_text: str) -> list[TextOp]:
         """Ops that turn this text into ``new_text`` while keeping what is unchanged."""
@@ -197,9 +199,14 @@ class TextDocument:
         equal dicts.
         """
         origins, acts = self._log.to_dicts()
-        for data, inserted, deleted in zip(acts, self._inserted, self._deleted, strict=True):
-            data["inserted"] = [[op, count] for op, _, count in inserted]
-            data["deleted"] = list(deleted)
+        for seq_no, data in enumerate(acts):
+            data["inserted"] = []
+            data["deleted"] = self._deleted_by(seq_no)
+        ends = [*self._run_first[1:], self._seq.size][: len(self._run_first)]
+        for first, end, seq_no, op in zip(
+            self._run_first, ends, self._run_act, self._run_op, strict=True
+        ):
+            acts[seq_no]["inserted"].append([op, end - first])
         order, chars = [], []
         for serial, char, _ in self._seq.units():
             order.append(serial)
@@ -221,34 +228,29 @@ class TextDocument:
         doc = cls(chunk_size=chunk_size)
         doc._log = log
         origin_of: list[int] = []
+        hidden: list[int] = []
         for seq_no, act in enumerate(data["acts"]):
-            runs = []
+            doc._act_first.append(len(origin_of))
             for run in _list(act.get("inserted"), "inserted"):
                 if not (isinstance(run, list) and len(run) == 2 and all(_count(x) for x in run)):
                     raise OperationError(
                         f"act {act['act']!r}: an inserted run is [op index, count], got {run!r}"
                     )
                 op, count = run
-                first = len(origin_of)
-                runs.append((op, first, count))
-                doc._run_start.append(first)
-                doc._run_of.append((seq_no, op))
+                doc._run_first.append(len(origin_of))
+                doc._run_act.append(seq_no)
+                doc._run_op.append(op)
                 origin_of.extend([log.origin_ix[seq_no]] * count)
-            doc._inserted.append(runs)
+                hidden.extend([0 if log.applied[seq_no] else 1] * count)
         size = len(origin_of)
-        hidden = [0] * size
-        for seq_no, runs in enumerate(doc._inserted):
-            if not log.applied[seq_no]:
-                for _, first, count in runs:
-                    for s in range(first, first + count):
-                        hidden[s] += 1
         for seq_no, act in enumerate(data["acts"]):
             deleted = _list(act.get("deleted"), "deleted")
             if not all(isinstance(s, int) and 0 <= s < size for s in deleted):
                 raise OperationError(
                     f"act {act['act']!r} deletes a unit the document does not have"
                 )
-            doc._deleted.append(list(deleted))
+            doc._act_del.append(len(doc._deleted))
+            doc._deleted.extend(deleted)
             if log.applied[seq_no]:
                 for s in deleted:
                     hidden[s] += 1
@@ -316,13 +318,19 @@ class TextDocument:
         return self._log.origins[self._seq.origin_of[serial]]
 
     def _unit_id(self, serial: int) -> str:
-        run = bisect_right(self._run_start, serial) - 1
-        seq_no, op = self._run_of[run]
-        return f"{self._log.ids[seq_no]}#{op}.{serial - self._run_start[run]}"
+        run = bisect_right(self._run_first, serial) - 1
+        act = self._log.ids[self._run_act[run]]
+        return f"{act}#{self._run_op[run]}.{serial - self._run_first[run]}"
 
-    def _serials(self, seq_no: int) -> Iterator[int]:
-        for _, first, count in self._inserted[seq_no]:
-            yield from range(first, first + count)
+    def _inserted_by(self, seq_no: int) -> range:
+        firsts = self._act_first
+        end = firsts[seq_no + 1] if seq_no + 1 < len(firsts) else self._seq.size
+        return range(firsts[seq_no], end)
+
+    def _deleted_by(self, seq_no: int) -> list[int]:
+        starts = self._act_del
+        end = starts[seq_no + 1] if seq_no + 1 < len(starts) else len(self._deleted)
+        return self._deleted[starts[seq_no] : end]
 
 
 def _list(value: object, what: str) -> list[Any]:
