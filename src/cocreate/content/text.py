@@ -64,7 +64,7 @@ class TextUnit:
 class TextDocument:
     """A text whose every character knows who made it; edited by acts of ops, undone by act.
 
-    ``chunk_size`` bounds the units per chunk of the sequence (the default suits
+    ``chunk_size`` bounds the live units per chunk of the sequence (the default suits
     both prose and speed; tests pass a small one to exercise chunk splits).
     """
 
