@@ -53,7 +53,7 @@ def studio(tmp_path: Path) -> Iterator[cocreate.Studio]:
 
 @pytest.fixture
 def client(studio: cocreate.Studio) -> Iterator[Client]:
-    c = Client(create_app(studio, max_upload_bytes=4096))
+    c = Client(create_app(studio, max_upload_bytes=4096, allowed_hosts=["studio.test"]))
     yield c
     c.close()
 

@@ -47,13 +47,13 @@ from .model import (
     PartnerInfo,
     Recipe,
 )
+from .operators import OperatorSpec, register_operator
 from .partners import Partner
 from .proposing import Candidate, Feedback, Pick, ProposalContext, Strategy
-from .operators import OperatorSpec, register_operator
 from .rounds import Request
+from .state import History, HistoryNode
 from .studio import Studio
 from .work import Work
-from .state import History, HistoryNode
 
 __all__ = [
     "Artifact",

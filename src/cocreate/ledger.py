@@ -114,7 +114,16 @@ def verify_rows(rows: Iterable[Row], head: tuple[int, str] | None = None) -> Ver
                 prev,
                 count + 1,
                 None,
-                f"the ledger head records {head_count} events but {count} were found: "
-                "events at the end were deleted, or the head was changed",
+                (
+                    f"the ledger head records {head_count} events but {count} were found: "
+                    + (
+                        "events at the end were deleted"
+                        if head_count > count
+                        else "events were added without updating the head"
+                    )
+                )
+                if head_count != count
+                else f"the ledger head's hash does not match event #{count}: "
+                "the head or the last events were rewritten",
             )
     return VerifyReport(True, count, prev)

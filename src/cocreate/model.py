@@ -248,7 +248,15 @@ class Artifact:
         """The artifact's bytes (PNG, MIDI, text, ...)."""
         if self._load is None:
             raise RuntimeError("this artifact snapshot has no media store attached")
-        return self._load(self.content_hash)
+        from .errors import CorruptStorage, NotFound
+
+        try:
+            return self._load(self.content_hash)
+        except (NotFound, CorruptStorage) as exc:
+            raise CorruptStorage(
+                f"the content of artifact {self.id} (work {self.work_id}, "
+                f"{self.media_type}) cannot be read: {exc}; run `cocreate verify`"
+            ) from None
 
     @property
     def partner(self) -> str | None:

@@ -99,11 +99,13 @@ class Jobs:
         except Cancelled:
             job.status = "cancelled"
         except CocreateError as exc:  # bad input found late (e.g. a partner cannot cross)
-            job.status, job.error = "failed", str(exc)
+            from .problems import public_detail
+
+            job.status, job.error = "failed", public_detail(str(exc))
             if isinstance(exc, PartnerFailed):
                 log.error("job %s (%s) failed: %s", job.id, job.kind, exc, exc_info=exc)
         except Exception as exc:  # a bug must not kill the server; the log has the traceback
-            job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+            job.status, job.error = "failed", f"internal error: {type(exc).__name__}"
             log.error("job %s (%s) failed", job.id, job.kind, exc_info=exc)
         else:
             job.artifacts = [a.id for a in artifacts]
