@@ -49,6 +49,13 @@ DbOption = Annotated[
     ),
 ]
 By = Annotated[str | None, typer.Option("--by", help="Who acts (default: the work's creator).")]
+Operator = Annotated[
+    str | None, typer.Option("--operator", help="An operator the partner registered.")
+]
+Instruction = Annotated[str | None, typer.Option("--instruction", help="A request in words.")]
+Param = Annotated[
+    list[str] | None, typer.Option("--param", help="A partner parameter, name=value (repeatable).")
+]
 
 
 class _State:
@@ -351,10 +358,24 @@ def propose(
     save: Annotated[
         Path | None, typer.Option(help="Also write the proposals into this folder.")
     ] = None,
+    operator: Operator = None,
+    instruction: Instruction = None,
+    param: Param = None,
+    by: By = None,
 ) -> None:
     """Ask the partner for proposals."""
     with _work(work_id) as (_, work), _progress("generating") as tick:
-        items = work.propose(n, surprise=surprise, parents=from_, strength=strength, progress=tick)
+        items = work.propose(
+            n,
+            surprise=surprise,
+            parents=from_,
+            strength=strength,
+            operator=operator,
+            instruction=instruction or "",
+            progress=tick,
+            by=by,
+            **dict(_parse_setting(x) for x in param or ()),
+        )
     _show_round(items)
     if save:
         _save_all(items, save)
@@ -366,10 +387,24 @@ def variations(
     artifact: str,
     n: Annotated[int, typer.Option("-n", min=1, max=64)] = 9,
     strength: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.3,
+    operator: Operator = None,
+    instruction: Instruction = None,
+    param: Param = None,
+    by: By = None,
 ) -> None:
     """Variations of one artifact."""
     with _work(work_id) as (_, work), _progress("generating") as tick:
-        _show_round(work.variations(artifact, n, strength=strength, progress=tick))
+        items = work.variations(
+            artifact,
+            n,
+            strength=strength,
+            operator=operator,
+            instruction=instruction or "",
+            progress=tick,
+            by=by,
+            **dict(_parse_setting(x) for x in param or ()),
+        )
+        _show_round(items)
 
 
 @app.command()
@@ -378,10 +413,11 @@ def interpolate(
     a: str,
     b: str,
     steps: Annotated[int, typer.Option(min=1, max=64)] = 5,
+    by: By = None,
 ) -> None:
     """A strip of in-betweens of two artifacts."""
     with _work(work_id) as (_, work), _progress("generating") as tick:
-        _show_round(work.interpolate(a, b, steps, progress=tick))
+        _show_round(work.interpolate(a, b, steps, progress=tick, by=by))
 
 
 @app.command()
@@ -465,6 +501,27 @@ def undo(work_id: Annotated[str, typer.Argument(metavar="WORK")], by: By = None)
     with _work(work_id) as (_, work):
         target = work.undo(by=by)
         out.print(f"undid {target[:8]}")
+
+
+@app.command()
+def redo(work_id: Annotated[str, typer.Argument(metavar="WORK")], by: By = None) -> None:
+    """Put back your latest undone act."""
+    with _work(work_id) as (_, work):
+        target = work.redo(by=by)
+    out.print(f"redone: {target[:8]}")
+
+
+@app.command("type")
+def type_text(
+    work_id: Annotated[str, typer.Argument(metavar="WORK")],
+    text: str,
+    at: Annotated[int | None, typer.Option(help="Where (default: the end of the draft).")] = None,
+    by: By = None,
+) -> None:
+    """Type text into a text work's draft."""
+    with _work(work_id) as (_, work):
+        version = work.type(text, at=at, by=by)
+        out.print(f"draft version {version}: {len(work.document()):,} characters")
 
 
 @app.command()
