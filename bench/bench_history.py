@@ -28,7 +28,7 @@ def build(rounds: int, n: int) -> tuple[TestClient, str]:
     work = studio.create_work("design", "ana", "a calm poster for a river concert")
     for _ in range(rounds):
         work.choose(work.propose(n)[0])
-    return TestClient(create_app(studio)), work.id
+    return TestClient(create_app(studio, allowed_hosts=["testserver"])), work.id
 
 
 def measure(client: TestClient, urls: dict[str, str], repeat: int) -> dict[str, tuple[int, float]]:
