@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import events as ev
+from .attunement.threads import model_threads
 from .errors import Conflict, InputError, InvalidContent
 from .ledger import now
 from .model import EventKind, Operator, Origin, Recipe, new_id, partner_actor
@@ -193,7 +194,8 @@ class RoundMaker:
             for i, a in s.artifacts.items()
             if i in feedback.features and i not in rejected and a.get("role") != "reference"
         ]
-        return list(choose(liked, candidates, feedback, self.work.id))[:4]
+        with model_threads():  # a custom strategy's model work is limited as the built-in's
+            return list(choose(liked, candidates, feedback, self.work.id))[:4]
 
     def _feedback(self, s: WorkState, request: Request) -> Feedback:
         """The taste that steers: the asker's, across their works of the domain."""
@@ -320,7 +322,8 @@ class RoundMaker:
             if feedback is None:
                 feedback = self._feedback(s, request)
             ctx = self._context(s, request, feedback, rng)
-            picks = self.studio.strategy_for(self.work.id, request.by).select(pool, ctx)
+            with model_threads():
+                picks = self.studio.strategy_for(self.work.id, request.by).select(pool, ctx)
         labels = {i: i[:8] for i in s.artifacts}
         info = partner.info()
         whose = "" if request.by == s.creator else request.by
