@@ -268,7 +268,7 @@ def _load(package: str) -> Embedder | None:
         module = importlib.import_module(package)
     except Exception:  # not installed, or broken: no embeddings from it
         return None
-    for name in ("embed", "encode", "embed_texts"):
+    for name in ("passage", "embed", "encode", "embed_texts"):
         fn = getattr(module, name, None)
         if callable(fn):
             return _wrap(fn)

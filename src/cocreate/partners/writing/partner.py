@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -287,10 +288,13 @@ class WritingPartner(Partner):
         for gen in gens:
             answer = tidy(gen.text, task, before=before)
             tries = 1
+            asked = prompt
             while not answer.strip() and tries < _TRIES:
                 again = (gen.seed * 7919 + tries) % 2**31
+                if asked.completion is not None:  # a model that ends the text at once: ask in words
+                    asked = replace(asked, completion=None)
                 gen = self.backend.generate(
-                    prompt,
+                    asked,
                     [again],
                     max_tokens=sampling["max_tokens"],
                     temperature=sampling["temperature"],
