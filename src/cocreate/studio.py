@@ -333,9 +333,33 @@ class Studio:
         return None
 
     # -- the ledger -------------------------------------------------------------------
-    def verify(self) -> VerifyReport:
-        """Check the whole ledger; the report names the first bad event, if any."""
-        return self.storage.verify()
+    @property
+    def checkpoints(self) -> Any:
+        """The signer of ledger heads (:class:`~cocreate.integrity.checkpoints.Checkpointer`)."""
+        cp = self.__dict__.get("_checkpointer")
+        if cp is None:
+            from .authorship.identity import checkpoint_keys, credentials_dir
+            from .integrity.checkpoints import Checkpointer, outside_path
+
+            keys = checkpoint_keys(self)
+            cp = Checkpointer(
+                self.storage, keys, outside_path(credentials_dir(self), self.storage.url)
+            )
+            cp = self.__dict__.setdefault("_checkpointer", cp)
+        return cp
+
+    def verify(self, *, receipt: Mapping[str, Any] | None = None) -> VerifyReport:
+        """Check the whole ledger and its signed checkpoints; name the first bad event, if any.
+
+        With ``receipt`` (from ``checkpoints.export_receipt()``, kept elsewhere),
+        also prove the ledger still holds exactly the receipt's history.
+        """
+        report = self.storage.verify()
+        if report.ok:
+            report = self.checkpoints.verify()
+        if report.ok and receipt is not None:
+            report = self.checkpoints.verify_receipt(receipt)
+        return report
 
     def events(self, work_id: str | None = None) -> list[Event]:
         return self.storage.events(work_id=work_id)
@@ -370,7 +394,9 @@ class Studio:
         at = now()
         ids = list(ids) if ids is not None else [new_id() for _ in items]
         new = [NewEvent(i, w, str(k), a, at, p) for i, (w, k, a, p) in zip(ids, items, strict=True)]
-        return self.storage.append(new, expect=expect)
+        stored = self.storage.append(new, expect=expect)
+        self.checkpoints.after_append(stored)
+        return stored
 
     def _resolve_work(self, work_id: str) -> str:
         if not isinstance(work_id, str) or not work_id:

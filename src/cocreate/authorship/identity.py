@@ -17,6 +17,7 @@ Certificates name the studio, never a local path or user.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import secrets
 import threading
@@ -28,6 +29,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from .errors import SigningIdentityError
@@ -341,3 +343,103 @@ def default_identity(studio: Any) -> Identity:
             identity = Identity.create()
             _ephemeral[studio] = identity
         return identity
+
+
+# -- the checkpoint key: signs the ledger's Merkle head (see cocreate.integrity.checkpoints) --
+CHECKPOINT_KEY = "checkpoint.key"
+CHECKPOINT_TRUST = "checkpoint-keys"  # a folder of <key id>.pub: every key ever used here
+
+
+def _raw_public(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def checkpoint_key_id(key: Ed25519PublicKey) -> str:
+    """A key's id: the first 16 bytes of the SHA-256 of its raw public key, in hex."""
+    return hashlib.sha256(_raw_public(key)).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class CheckpointKeys:
+    """The studio's Ed25519 checkpoint key and the public keys it trusts.
+
+    It is a key of its own, beside the C2PA signer and not the same, in the
+    same identity store and never in the database. ``trusted`` holds every
+    public key this studio has signed with (rotation keeps the old ones), so
+    an old checkpoint still verifies; a key found anywhere else is not trusted.
+    """
+
+    private: Ed25519PrivateKey
+    trusted: dict[str, Ed25519PublicKey]
+    directory: Path | None = None
+
+    @property
+    def key_id(self) -> str:
+        return checkpoint_key_id(self.private.public_key())
+
+    @property
+    def public_hex(self) -> str:
+        return _raw_public(self.private.public_key()).hex()
+
+
+def _trust_file(d: Path, key: Ed25519PublicKey) -> None:
+    t = d / CHECKPOINT_TRUST
+    t.mkdir(exist_ok=True, mode=0o700)
+    path = t / f"{checkpoint_key_id(key)}.pub"
+    if not path.exists():
+        _write_public(path, _raw_public(key).hex().encode() + b"\n")
+
+
+def _load_checkpoint_keys(d: Path) -> CheckpointKeys:
+    path = d / CHECKPOINT_KEY
+    if not path.exists():
+        d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _write_private(
+            path,
+            Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ),
+        )
+    private = serialization.load_pem_private_key(path.read_bytes(), None)
+    if not isinstance(private, Ed25519PrivateKey):
+        raise SigningIdentityError(f"{CHECKPOINT_KEY} is not an Ed25519 private key")
+    _trust_file(d, private.public_key())
+    trusted: dict[str, Ed25519PublicKey] = {}
+    for pub in sorted((d / CHECKPOINT_TRUST).glob("*.pub")):
+        try:
+            key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(pub.read_text().strip()))
+        except ValueError:
+            continue  # an unreadable file trusts nothing
+        trusted[checkpoint_key_id(key)] = key
+    return CheckpointKeys(private, trusted, d)
+
+
+def checkpoint_keys(studio: Any) -> CheckpointKeys:
+    """The studio's checkpoint key and trusted public keys, made on first use."""
+    d = credentials_dir(studio)
+    with _dir_lock:
+        if d is not None:
+            return _load_checkpoint_keys(d)
+        keys = _ephemeral_checkpoint.get(studio)
+        if keys is None:
+            private = Ed25519PrivateKey.generate()
+            keys = CheckpointKeys(
+                private, {checkpoint_key_id(private.public_key()): private.public_key()}
+            )
+            _ephemeral_checkpoint[studio] = keys
+        return keys
+
+
+def rotate_checkpoint_key(directory: str | os.PathLike[str]) -> CheckpointKeys:
+    """Make a new checkpoint key; the old public key stays trusted, the old private key is kept
+    as ``checkpoint.key.<key id>.retired`` (mode 0600) until its owner removes it."""
+    d = Path(directory)
+    with _dir_lock:
+        old = _load_checkpoint_keys(d)
+        os.replace(d / CHECKPOINT_KEY, d / f"{CHECKPOINT_KEY}.{old.key_id}.retired")
+        return _load_checkpoint_keys(d)
+
+
+_ephemeral_checkpoint: weakref.WeakKeyDictionary[Any, CheckpointKeys] = weakref.WeakKeyDictionary()
