@@ -223,3 +223,53 @@ def test_postgresql_backup_restores_into_sqlite_and_back(
         assert verify_media(st.storage, st.media).ok
     with pytest.raises(BackupError, match="already holds"):
         restore(second, postgres_url, media=tmp_path / "other" / "media")
+
+
+def test_the_cli_backs_up_restores_and_verifies(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cocreate.cli import app
+
+    runner = CliRunner()
+    old = f"sqlite:///{tmp_path / 'old' / 'studio.db'}"
+    with cocreate.Studio(old, seed=3) as st:  # media beside the file, as the CLI finds them
+        w = st.create_work("toy", "ana", "four calm numbers")
+        w.choose(w.propose(3)[0])
+        w.contribute(b"0.1 0.2 0.3 0.4", "text/plain")
+        assert st.verify().ok
+    out = tmp_path / "b.tar"
+    done = runner.invoke(app, ["--db", old, "backup", str(out)])
+    assert done.exit_code == 0, done.output
+    new = f"sqlite:///{tmp_path / 'new' / 'studio.db'}"
+    done = runner.invoke(app, ["restore-backup", str(out), "--db", new])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "new" / "studio-media").is_dir()
+    done = runner.invoke(app, ["--db", new, "verify"])
+    assert done.exit_code == 0, done.output
+    assert "media intact" in done.output
+    again = runner.invoke(app, ["restore-backup", str(out), "--db", new])
+    assert again.exit_code == 2 and "already exists" in again.output
+
+    secret = tmp_path / "pass.txt"
+    secret.write_text("a long passphrase\n")
+    private = tmp_path / "p.tar"
+    done = runner.invoke(
+        app,
+        [
+            "--db",
+            old,
+            "backup",
+            str(private),
+            "--with-private-keys",
+            "--passphrase-file",
+            str(secret),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    third = f"sqlite:///{tmp_path / 'third' / 'studio.db'}"
+    done = runner.invoke(
+        app, ["restore-backup", str(private), "--db", third, "--passphrase-file", str(secret)]
+    )
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "third" / "credentials" / "checkpoint.key").is_file()
+    assert runner.invoke(app, ["--db", third, "verify"]).exit_code == 0

@@ -748,6 +748,130 @@ def import_history(
         )
 
 
+# -- backup, restore, erasure ---------------------------------------------------------
+Passphrase = Annotated[
+    Path | None,
+    typer.Option(
+        "--passphrase-file",
+        help="A file whose first line is the passphrase (default: $COCREATE_PASSPHRASE, "
+        "else you are asked).",
+    ),
+]
+
+
+def _passphrase(file: Path | None, *, confirm: bool) -> str:
+    import os
+
+    if file is not None:
+        try:
+            return file.read_text().splitlines()[0]
+        except (OSError, IndexError):
+            err.print(f"[bold red]error:[/] cannot read a passphrase from {_shown(file)}")
+            raise typer.Exit(2) from None
+    if os.environ.get("COCREATE_PASSPHRASE"):
+        return os.environ["COCREATE_PASSPHRASE"]
+    return typer.prompt("passphrase", hide_input=True, confirmation_prompt=confirm)
+
+
+def _places(config: Settings) -> tuple[Path | None, Path | None]:
+    """The media folder and the identity store the settings name (as a studio finds them)."""
+    media = Path(config.media) if config.media is not None else None
+    if config.keys is not None:
+        return media, Path(config.keys)
+    return media, (media.resolve().parent / "credentials" if media is not None else None)
+
+
+@app.command()
+def backup(
+    archive: Annotated[Path, typer.Argument(metavar="OUT.tar", help="The archive to write.")],
+    with_private_keys: Annotated[
+        bool,
+        typer.Option(
+            "--with-private-keys", help="Also keep the private keys, encrypted under a passphrase."
+        ),
+    ] = False,
+    passphrase_file: Passphrase = None,
+) -> None:
+    """Write the ledger, media and public keys to one archive, with a SHA-256 manifest."""
+    from .integrity.backup import backup as write_backup
+
+    config = _settings()
+    _check_there(config.db)
+    media, keys = _places(config)
+    secret = _passphrase(passphrase_file, confirm=True) if with_private_keys else None
+    try:
+        report = write_backup(
+            config.db,
+            archive,
+            media=media,
+            keys=keys,
+            with_private_keys=with_private_keys,
+            passphrase=secret,
+        )
+    except CocreateError as exc:
+        err.print(f"[bold red]error:[/] {_shown(exc)}")
+        raise typer.Exit(2) from None
+    _say(out, f"wrote {report}")
+    for name in report.skipped:
+        _say(err, f"left out: media {name[:16]} is damaged in the store")
+
+
+@app.command("restore-backup")
+def restore_backup(
+    archive: Annotated[
+        Path, typer.Argument(metavar="ARCHIVE.tar", exists=True, dir_okay=False, readable=True)
+    ],
+    db: DbOption = None,
+    media: Annotated[
+        Path | None, typer.Option("--media", help="The empty media folder to fill.")
+    ] = None,
+    keys: Annotated[
+        Path | None,
+        typer.Option("--keys", help="The empty identity store to fill (default: beside media)."),
+    ] = None,
+    passphrase_file: Passphrase = None,
+) -> None:
+    """Bring a backup archive back into an empty database (it never overwrites)."""
+    from .integrity.backup import read_archive
+    from .integrity.backup import restore as do_restore
+
+    if db:
+        _state.db = db
+    config = _settings()
+    where_media, where_keys = _places(config)
+    media = media or where_media
+    keys = keys or (media.resolve().parent / "credentials" if media is not None else where_keys)
+    try:
+        manifest, _ = read_archive(archive)
+        secret = (
+            _passphrase(passphrase_file, confirm=False) if manifest.get("private_keys") else None
+        )
+        report = do_restore(archive, config.db, media=media, keys=keys, passphrase=secret)
+    except CocreateError as exc:
+        err.print(f"[bold red]error:[/] {_shown(exc)}")
+        raise typer.Exit(2) from None
+    _say(out, f"restored {report}")
+    _say(out, "check it with: cocreate --db <the same URL> verify")
+
+
+@app.command()
+def erase(
+    person: Annotated[str, typer.Argument(metavar="PERSON")],
+    by: Annotated[str, typer.Option("--by", help="Who carries out the erasure.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask; erasure cannot be undone.")
+    ] = False,
+) -> None:
+    """Erase a person's personal data (profile, notes, uploads); the ledger still verifies."""
+    if not yes:
+        typer.confirm(f"erase {person}'s personal data for good?", abort=True)
+    with _studio() as st:
+        from .integrity.erasure import erase_person
+
+        report = erase_person(st, person, by=by)
+    _say(out, str(report))
+
+
 # -- authorship -----------------------------------------------------------------------
 @app.command()
 def attribution(
