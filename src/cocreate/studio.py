@@ -198,18 +198,39 @@ class Studio:
                 for k, v in creator.to_dict().items()
             }
         )
-        self._record("", creator.id, ev.CreatorRegistered(**creator.to_dict()))
+        from .integrity.erasure import person_keys, seal_profile
+
+        # the personal fields go into the ledger sealed under the person's own key (erasure)
+        sealed = seal_profile(person_keys(self), creator.id, creator.to_dict())
+        self._record("", creator.id, ev.CreatorRegistered(**sealed))
         return creator
 
     def creators(self) -> list[Creator]:
-        """Everyone who created a work or registered, latest profile wins."""
+        """Everyone who created a work or registered, latest profile wins; an erased person
+        is named :data:`~cocreate.integrity.erasure.ERASED_PERSON`."""
+        from .integrity.erasure import ERASED_PERSON, PERSON_ERASED, open_profile, person_keys
+
+        keys = person_keys(self)
         found: dict[str, Creator] = {}
-        for e in self.storage.events(kinds=[EventKind.WORK_CREATED, EventKind.CREATOR_REGISTERED]):
+        erased: set[str] = set()
+        kinds = [EventKind.WORK_CREATED, EventKind.CREATOR_REGISTERED, PERSON_ERASED]
+        for e in self.storage.events(kinds=kinds):
             if e.kind == EventKind.CREATOR_REGISTERED:
-                found[e.actor] = Creator(**{k: str(v) for k, v in e.payload.items()})
+                found[e.actor] = Creator(**open_profile(keys, e.actor, e.payload))
+            elif e.kind == PERSON_ERASED:
+                erased.add(str(e.payload.get("person")))
             else:
                 found.setdefault(e.payload["creator"], Creator(id=e.payload["creator"]))
+        for person in erased & set(found):
+            found[person] = Creator(id=person, name=ERASED_PERSON)
         return list(found.values())
+
+    def erase_person(self, person_id: str, *, by: str) -> Any:
+        """Erase a person's personal data; the ledger still verifies
+        (:func:`cocreate.integrity.erasure.erase_person`)."""
+        from .integrity.erasure import erase_person
+
+        return erase_person(self, person_id, by=by)
 
     def creator(self, creator_id: str) -> Creator:
         for c in self.creators():
@@ -317,7 +338,16 @@ class Studio:
             known = work_id in self._states
         if known:
             return self._state(work_id)
-        return WorkState(work_id).apply_all(self.storage.events(work_id=work_id))
+        return self._new_state(work_id).apply_all(self.storage.events(work_id=work_id))
+
+    def _new_state(self, work_id: str) -> WorkState:
+        """An empty state that opens sealed notes with their authors' keys as it folds."""
+        from .integrity.erasure import person_keys, unseal
+
+        state = WorkState(work_id)
+        keys = person_keys(self)
+        state.unseal = lambda person, text: unseal(keys, person, text)  # type: ignore[attr-defined]
+        return state
 
     def _kept_taste(self, creator: str, domain: str, fingerprint: str) -> dict[str, Any] | None:
         """The report kept beside the ledger, if it is of these judgments and this model."""
@@ -355,6 +385,7 @@ class Studio:
         also prove the ledger still holds exactly the receipt's history.
         """
         report = self.storage.verify()
+        self.checkpoints.flush()
         if report.ok:
             report = self.checkpoints.verify()
         if report.ok and receipt is not None:
@@ -394,6 +425,7 @@ class Studio:
         at = now()
         ids = list(ids) if ids is not None else [new_id() for _ in items]
         new = [NewEvent(i, w, str(k), a, at, p) for i, (w, k, a, p) in zip(ids, items, strict=True)]
+        self.checkpoints.prepare()  # so the append's own transaction carries the signed head
         stored = self.storage.append(new, expect=expect)
         self.checkpoints.after_append(stored)
         return stored
@@ -418,13 +450,18 @@ class Studio:
         with self._lock:
             state = self._states.get(work_id)
             if state is None:
-                state = WorkState(work_id)
+                state = self._new_state(work_id)
             new = self.storage.events(work_id=work_id, after=state.last_seq)
             state.apply_all(new)
             if not state.domain:
                 raise WorkNotFound(f"no work with id {work_id!r}")
             self._states[work_id] = state
             return state
+
+    def _forget_all(self) -> None:
+        """Drop every folded state (after an erasure: they hold opened notes)."""
+        with self._lock:
+            self._states.clear()
 
     def _forget(self, work_id: str) -> None:
         """Drop a work's folded state: the next read folds it afresh from the ledger."""

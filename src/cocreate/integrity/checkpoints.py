@@ -31,6 +31,7 @@ before that receipt was made.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import threading
@@ -49,7 +50,7 @@ from . import merkle
 DERIVED_KEY = "ledger/checkpoints"
 RECEIPT_FORMAT = "cocreate-receipt/1"
 _DOMAIN = b"cocreate-checkpoint/1\n"
-_HISTORY = 48  # checkpoints kept beside the latest; older ones are thinned out
+_HISTORY = 16  # checkpoints kept beside the latest; older ones are thinned out
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,86 @@ def _checkpoints(doc: Mapping[str, Any] | None) -> tuple[list[Checkpoint], bool]
     return out, bad
 
 
+class _OutsideWriter:
+    """Writes the record outside the database off the append path, newest first.
+
+    Appends only hand over the latest record; a thread writes it (atomically,
+    by rename) at most once per ``interval`` seconds, and at once when someone
+    flushes (``verify``, closing the studio, exit). A crash may lose the last
+    writes: the file is then older than the database, which ``verify`` accepts
+    (a signed prefix), never newer.
+    """
+
+    interval = 0.05
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._cond = threading.Condition()
+        self._pending: bytes | None = None
+        self._busy = False
+        self._idle = False
+        self._urgent = False
+        self._thread: threading.Thread | None = None
+
+    def put(self, doc: Mapping[str, Any]) -> None:
+        data = orjson.dumps(doc)
+        with self._cond:
+            self._pending = data
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="cocreate-checkpoint", daemon=True
+                )
+                self._thread.start()
+            elif self._idle:
+                self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._idle = True
+                if not self._cond.wait_for(lambda: self._pending is not None, timeout=5.0):
+                    self._idle = False
+                    self._thread = None
+                    return
+                self._idle = False
+                data, self._pending, self._busy = self._pending, None, True
+            try:
+                self._write(data)
+            except OSError:
+                pass  # the next write tries again; verify reports a missing or stale copy
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+                    self._cond.wait_for(lambda: self._urgent, timeout=self.interval)
+                    self._urgent = False
+
+    def _write(self, data: bytes | None) -> None:
+        if data is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, self.path)
+
+    def flush(self) -> None:
+        with self._cond:
+            if self._pending is None and not self._busy:
+                return
+            self._urgent = True
+            self._cond.notify_all()
+            self._cond.wait_for(lambda: self._pending is None and not self._busy, timeout=30.0)
+
+
+atexit_writers: list[_OutsideWriter] = []
+
+
+@atexit.register
+def _flush_all() -> None:
+    for w in atexit_writers:
+        w.flush()
+
+
 class Checkpointer:
     """Signs the ledger head after every commit and checks signed heads against the ledger.
 
@@ -157,19 +238,31 @@ class Checkpointer:
     takes it from the stored record when that record's latest checkpoint is
     validly signed, matches the frontier and the storage's head, and agrees
     with the copy outside the database; otherwise it rehashes the ledger once.
-    It never signs a ledger that disagrees with the checkpoint kept outside the
-    database: that would launder a rollback. ``verify`` then says what changed.
+    It never signs a ledger that fails :meth:`verify` when it starts (one that
+    disagrees with the checkpoint kept outside the database, or has events no
+    checkpoint covers): that would launder a rollback or a forged append.
+    ``verify`` then says what changed.
+
+    On SQLite the checkpoint is written inside the append's own transaction
+    (:meth:`seal`, the storage's ``seal`` hook), so signing costs no second
+    commit; elsewhere :meth:`after_append` puts it in a transaction of its own.
     """
 
     def __init__(self, storage: Any, keys: CheckpointKeys, outside: Path | None) -> None:
         self.storage = storage
         self.keys = keys
         self.outside = outside
-        self._frontier: merkle.Frontier | None = None
-        self._history: list[dict[str, Any]] = []
+        self._writer = _OutsideWriter(outside) if outside is not None else None
+        if self._writer is not None:
+            atexit_writers.append(self._writer)
+        # (frontier, latest checkpoint record, history): replaced whole, never mutated
+        self._state: tuple[merkle.Frontier, dict[str, Any] | None, list[dict[str, Any]]] | None
+        self._state = None
+        self._pending: tuple[int, merkle.Frontier, Checkpoint, list[dict[str, Any]]] | None = None
         self._refused = False
-        self._latest: dict[str, Any] | None = None
         self._lock = threading.Lock()
+        if hasattr(storage, "seal"):
+            storage.seal = self.seal
 
     # -- reading what is stored ---------------------------------------------------------
     def _db_doc(self) -> dict[str, Any] | None:
@@ -179,10 +272,17 @@ class Checkpointer:
     def _outside_doc(self) -> dict[str, Any] | None:
         if self.outside is None:
             return None
+        if self._writer is not None:
+            self._writer.flush()
         try:
             return _read_doc(self.outside.read_bytes())
         except FileNotFoundError:
             return None
+
+    def flush(self) -> None:
+        """Wait until the record outside the database is written."""
+        if self._writer is not None:
+            self._writer.flush()
 
     def latest(self) -> Checkpoint | None:
         """The latest checkpoint the database holds (unchecked)."""
@@ -204,72 +304,104 @@ class Checkpointer:
             if (
                 latest.problem(self.keys.trusted) is None
                 and frontier.root().hex() == latest.root
-                and latest.size <= size
+                and latest.size == size
                 and (outside_latest is None or outside_latest == latest.to_dict())
             ):
-                self._frontier = frontier
-                self._history = list(doc.get("history", []))
-                self._latest = latest.to_dict()
-                if latest.size < size:
-                    self._catch_up()
+                self._state = (frontier, latest.to_dict(), list(doc.get("history", [])))
                 return
         except (KeyError, TypeError, ValueError):
             pass
         # rehash the ledger once; refuse to sign over a history the outside copy contradicts
-        report = self.verify(_rehash_only=True)
-        self._refused = not report.ok
-        self._frontier = merkle.Frontier()
-        self._frontier.extend(merkle.leaf_hash(e.hash) for e in self.storage.events())
-        self._history = list(doc.get("history", [])) if not self._refused else []
-        if not self._refused and doc.get("latest"):
-            self._latest = doc["latest"]
+        self._refused = not self.verify().ok
+        frontier = self._caught_up(merkle.Frontier(), size)
+        if self._refused:
+            self._state = (frontier, None, [])
+        else:
+            self._state = (frontier, doc.get("latest"), list(doc.get("history", [])))
 
-    def _catch_up(self) -> None:
-        assert self._frontier is not None
-        for e in self.storage.events(after=self._frontier.size):
-            if e.seq != self._frontier.size + 1:
-                raise ValueError("the ledger skips a sequence number")
-            self._frontier.add(merkle.leaf_hash(e.hash))
+    def _caught_up(self, frontier: merkle.Frontier, upto: int) -> merkle.Frontier:
+        """A copy of ``frontier`` extended with the committed events through ``upto``."""
+        f = frontier.copy()
+        if f.size < upto:
+            for e in self.storage.events(after=f.size, limit=upto - f.size):
+                if e.seq != f.size + 1:
+                    raise ValueError("the ledger skips a sequence number")
+                f.add(merkle.leaf_hash(e.hash))
+        return f
+
+    def _next(
+        self, stored: Sequence[Any]
+    ) -> tuple[merkle.Frontier, Checkpoint, list[dict[str, Any]]] | None:
+        state = self._state
+        if state is None or self._refused:
+            return None
+        frontier, latest, history = state
+        f = self._caught_up(frontier, stored[0].seq - 1)
+        if f.size != stored[0].seq - 1:
+            return None
+        f.extend(merkle.leaf_hash(e.hash) for e in stored)
+        cp = sign(self.keys, f.size, f.root())
+        if latest is not None:
+            history = _thin([*history, latest])
+        return f, cp, history
+
+    def seal(self, stored: list[Any]) -> tuple[str, int, bytes] | None:
+        """The storage's in-transaction hook: the signed checkpoint for ``stored``, or None."""
+        if not stored:
+            return None
+        try:
+            nxt = self._next(stored)
+        except Exception:  # never let signing fail an append: the next one signs again
+            return None
+        if nxt is None:
+            return None
+        f, cp, history = nxt
+        self._pending = (stored[-1].seq, f, cp, history)
+        return DERIVED_KEY, f.size, self._record(cp, history, f)
+
+    @staticmethod
+    def _record(cp: Checkpoint, history: list[dict[str, Any]], f: merkle.Frontier) -> bytes:
+        return orjson.dumps(
+            {"v": 1, "latest": cp.to_dict(), "history": history, "frontier": f.hashes()}
+        )
+
+    def prepare(self) -> None:
+        """Before the first append: load (or rebuild) the tree, so the commit can be sealed."""
+        if self._state is None:
+            with self._lock:
+                if self._state is None:
+                    self._start()
 
     def after_append(self, stored: Sequence[Any]) -> Checkpoint | None:
-        """Extend the tree with the events just committed, sign the head, keep it twice."""
+        """After a commit: adopt the sealed checkpoint, or sign and store one now."""
         if not stored:
             return None
         with self._lock:
-            if self._frontier is None:
+            if self._state is None:
                 self._start()
             if self._refused:
                 return None
-            f = self._frontier
-            assert f is not None
-            if stored[0].seq == f.size + 1:
-                f.extend(merkle.leaf_hash(e.hash) for e in stored)
-            if f.size < stored[-1].seq:
-                self._catch_up()  # another writer appended in between
-            cp = sign(self.keys, f.size, f.root())
-            if self._latest is not None:
-                self._history = _thin([*self._history, self._latest])
-            self._latest = cp.to_dict()
-            doc = {"v": 1, "latest": self._latest, "history": self._history}
-            self._write_outside(doc)
-            self.storage.put_derived(
-                DERIVED_KEY, f.size, orjson.dumps({**doc, "frontier": f.hashes()})
-            )
+            pending, self._pending = self._pending, None
+            if pending is not None and pending[0] == stored[-1].seq:
+                _, f, cp, history = pending
+            else:
+                nxt = self._next(stored)
+                if nxt is None:
+                    return None
+                f, cp, history = nxt
+                self.storage.put_derived(DERIVED_KEY, f.size, self._record(cp, history, f))
+            if self._state is not None and self._state[0].size > f.size:
+                return cp  # a later commit was adopted already
+            self._state = (f, cp.to_dict(), history)
+            if self._writer is not None:
+                self._writer.put({"v": 1, "latest": cp.to_dict(), "history": history})
             return cp
-
-    def _write_outside(self, doc: Mapping[str, Any]) -> None:
-        if self.outside is None:
-            return
-        self.outside.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.outside.with_name(f"{self.outside.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(orjson.dumps(doc))
-        os.replace(tmp, self.outside)
 
     # -- checking -----------------------------------------------------------------------
     def leaves(self) -> list[bytes]:
         return [merkle.leaf_hash(e.hash) for e in self.storage.events()]
 
-    def verify(self, *, _rehash_only: bool = False) -> VerifyReport:
+    def verify(self) -> VerifyReport:
         """Check every stored checkpoint's signature and root against the ledger's events.
 
         Run after the chain itself checks out. A failure names the first event
@@ -327,7 +459,7 @@ class Checkpointer:
         ):
             bad.append((outside_latest.size, "the checkpoint kept outside the database fails"))
         covered = max(good, default=0)
-        if not bad and (db_cps or out_cps) and covered < n and not _rehash_only:
+        if not bad and (db_cps or out_cps) and covered < n:
             bad.append((n, f"events #{covered + 1} to #{n} are not covered by a signed checkpoint"))
         if not bad:
             return VerifyReport(True, n, head)
@@ -363,9 +495,6 @@ class Checkpointer:
 
     def export_receipt(self) -> dict[str, Any]:
         """A small signed file to keep elsewhere: the latest checkpoint and its public key."""
-        with self._lock:
-            if self._frontier is None:
-                self._start()
         cp = self.latest()
         if cp is None or cp.size != self.storage.head()[0]:
             leaves = self.leaves()
@@ -398,7 +527,7 @@ class Checkpointer:
                 n + 1,
                 None,
                 f"the receipt covers {cp.size} events but the ledger has {n}: "
-                f"events #{n + 1} to #{cp.size} were deleted",
+                f"at least events #{n + 1} to #{cp.size} were deleted or replaced",
             )
         leaves = [merkle.leaf_hash(e.hash) for e in events]
         proof = merkle.consistency_proof(leaves, cp.size)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -122,6 +122,13 @@ def _corrupt_message(url: URL, exc: Exception) -> str:
     return f"{where} is not a usable cocreate database: {exc.__class__.__name__}: {exc}"
 
 
+_PUT_DERIVED = (
+    "INSERT INTO derived (key, through_seq, value, at) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT(key) DO UPDATE SET through_seq = excluded.through_seq, "
+    "value = excluded.value, at = excluded.at WHERE derived.through_seq <= excluded.through_seq"
+)
+
+
 class SQLStorage(Storage):
     """Storage on a SQLAlchemy database URL (``sqlite:///file.db``, ``postgresql://...``).
 
@@ -142,6 +149,10 @@ class SQLStorage(Storage):
         self._lock = threading.Lock()  # one appender per process; the database serialises processes
         self._wconn: Any = None  # SQLite: the held writer connection
         self._closed = False
+        #: Called inside an SQLite append's transaction, before it commits, with the
+        #: events as stored; a returned ``(key, through_seq, value)`` is put into the
+        #: derived store in the same transaction (the studio's signed checkpoint).
+        self.seal: Callable[[list[Event]], tuple[str, int, bytes] | None] | None = None
         try:
             schema.ensure_current(self._writer, upgrade=upgrade)
         except (SchemaOutOfDate, StorageError):
@@ -213,6 +224,9 @@ class SQLStorage(Storage):
                 "UPDATE ledger_head SET count = ?, hash = ? WHERE id = 1",
                 (rows[-1].seq, rows[-1].hash),
             )
+            sealed = self.seal(stored) if self.seal is not None else None
+            if sealed is not None:  # e.g. the signed checkpoint: in the same transaction
+                cur.execute(_PUT_DERIVED, (*sealed, now()))
             cur.execute("COMMIT")
         except sqlite3.IntegrityError:
             cur.execute("ROLLBACK")
