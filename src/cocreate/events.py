@@ -263,6 +263,8 @@ class JudgmentMade(LedgerEvent):
         )
 
     def fold(self, state: WorkState, e: Event) -> None:
+        # a sealed note is opened by the studio that folds it (its author's key; erased: "")
+        unseal = getattr(state, "unseal", None)
         state.judgments[e.id] = Judgment(
             id=e.id,
             kind=JudgmentKind(self.judgment),
@@ -272,7 +274,7 @@ class JudgmentMade(LedgerEvent):
             among=self.among,
             other=self.other,
             rating=self.rating,
-            text=self.text,
+            text=unseal(e.actor, self.text) if unseal is not None and self.text else self.text,
             round=self.round,
         )
 

@@ -836,6 +836,10 @@ class Work:
         actor = person_id(by or self.creator)
         if round_no is None and artifact is not None:
             round_no = self._s.round_of(artifact)
+        if text:  # a note is personal data: sealed under its author's key (erasure)
+            from .integrity.erasure import person_keys, seal
+
+            text = seal(person_keys(self.studio), actor, text)
         made = ev.JudgmentMade(str(kind), artifact, tuple(among), other, rating, text, round_no)
         e = self.studio._record(self.id, actor, made)
         return self._s.judgments[e.id]

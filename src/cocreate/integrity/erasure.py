@@ -318,7 +318,7 @@ def _plaintext(events: Iterable[Any], person: str) -> list[int]:
             continue
         if e.kind == EventKind.CREATOR_REGISTERED:
             values = [e.payload.get(k) for k in PROFILE_FIELDS]
-        elif e.kind == EventKind.JUDGMENT_MADE:
+        elif e.kind == EventKind.JUDGMENT:
             values = [e.payload.get("text")]
         else:
             continue
@@ -344,18 +344,14 @@ def erase_person(studio: Any, person: str, *, by: str) -> ErasureReport:
     plain = _plaintext(events, person)
     keys = person_keys(studio)
     destroyed = keys.destroy(person)
-    studio.storage.append(
-        [
-            NewEvent(
-                new_id(),
-                "",
-                PERSON_ERASED,
-                by,
-                now(),
-                {"person": person, "content_hashes": deleted},
-            )
-        ]
-    )
+    payload = {"person": person, "content_hashes": deleted}
+    if hasattr(studio, "_append"):  # through the studio: its checkpoint signs the new head
+        studio._append("", PERSON_ERASED, by, payload)
+    else:
+        studio.storage.append([NewEvent(new_id(), "", PERSON_ERASED, by, now(), payload)])
+    forget = getattr(studio, "_forget_all", None)
+    if forget is not None:
+        forget()  # folded states hold the opened notes
     for name in deleted:
         _delete_media(studio.media, name)
     return ErasureReport(person, destroyed, tuple(deleted), tuple(kept), tuple(plain))

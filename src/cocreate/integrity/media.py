@@ -88,6 +88,7 @@ class MediaReport:
     hashed: int  # how many of them were read and rehashed
     quick: bool
     problems: tuple[MediaProblem, ...] = field(default=())
+    erased: int = 0  # files deleted on a person's request (``person.erased``), not checked
 
     @property
     def ok(self) -> bool:
@@ -115,12 +116,17 @@ class MediaReport:
             "run it without --quick to rehash every file)"
         )
 
+    def _erased(self) -> str:
+        if not self.erased:
+            return ""
+        return f"; {self.erased:,} more erased on request, as the ledger records"
+
     def __str__(self) -> str:
         if not self.files:
-            return "media intact: the ledger names no media"
+            return "media intact: the ledger names no media" + self._erased()
         if self.ok:
-            return f"media intact: {self._how()}"
-        lines = [f"media damaged: {len(self.problems):,} bad of {self._how()}"]
+            return f"media intact: {self._how()}{self._erased()}"
+        lines = [f"media damaged: {len(self.problems):,} bad of {self._how()}{self._erased()}"]
         lines += [f"  {p}" for p in self.problems]
         return "\n".join(lines)
 
@@ -130,6 +136,7 @@ class MediaReport:
             "files": self.files,
             "hashed": self.hashed,
             "quick": self.quick,
+            "erased": self.erased,
             "problems": [p.to_dict() for p in self.problems],
         }
 
@@ -210,9 +217,14 @@ def verify_media(
     is called as files are checked; ``recorded`` skips reading the ledger
     when the caller has :func:`recorded_media` already.
     """
+    from .erasure import erased_media
+
     if recorded is None:
         recorded = recorded_media(storage)
-    names = list(recorded)
+    gone = erased_media(storage)  # deleted on request: erased, not damaged (unless still there)
+    erased = [n for n in recorded if n in gone and not media.exists(n)]
+    skipped = set(erased)
+    names = [n for n in recorded if n not in skipped]
     total = len(names)
     problems: dict[str, tuple[Kind, str]] = {}
     if quick:
@@ -235,6 +247,7 @@ def verify_media(
         files=total,
         hashed=len(chosen),
         quick=quick,
+        erased=len(erased),
         problems=tuple(
             MediaProblem(name, *problems[name], recorded[name])
             for name in names
