@@ -160,3 +160,27 @@ def test_the_cli_erases(db: str, tmp_path: Path) -> None:
     verified = runner.invoke(app, ["--db", db, "verify"])
     assert verified.exit_code == 0, verified.output
     assert "erased on request" in " ".join(verified.output.split())
+
+
+def test_a_backup_after_erasure_restores_with_the_erasure(tmp_path: Path) -> None:
+    from cocreate.integrity.backup import backup, restore
+
+    db = f"sqlite:///{tmp_path / 'old' / 'studio.db'}"
+    media = tmp_path / "old" / "media"
+    with cocreate.Studio(db, media=media, seed=1) as st:
+        w, _, _ = _made(st)
+        st.erase_person("ana", by="ben")
+    keys = tmp_path / "old" / "credentials"
+    public = backup(db, tmp_path / "public.tar", media=media, keys=keys)
+    assert public.secrets_left_out and "--with-private-keys" in str(public)
+    backup(db, tmp_path / "b.tar", media=media, keys=keys, with_private_keys=True, passphrase="pw")
+    new = f"sqlite:///{tmp_path / 'new' / 'studio.db'}"
+    restore(tmp_path / "b.tar", new, media=tmp_path / "new" / "media", passphrase="pw")
+    with cocreate.Studio(new, media=tmp_path / "new" / "media") as st:
+        assert st.verify().ok
+        report = verify_media(st.storage, st.media)
+        assert report.ok and report.erased == 1
+        assert st.creator("ana").name == ERASED_PERSON
+        assert st.creator("ben").name == "Ben Other"  # read with ben's restored key
+        text = _everything(st, st.work(w.id))
+        assert NAME not in text and NOTE not in text and OTHER_NOTE in text

@@ -79,12 +79,18 @@ class BackupReport:
     keys: tuple[str, ...]
     private_keys: bool
     skipped: tuple[str, ...] = field(default=())  # media files left out, damaged in the store
+    secrets_left_out: int = 0  # private key files not asked for (people's data keys among them)
 
     def __str__(self) -> str:
         keys = f"{len(self.keys)} key files" + (
             " (private keys encrypted)" if self.private_keys else " (public only)"
         )
         text = f"{self.path.name}: {self.events:,} events, {self.media:,} media files, {keys}"
+        if self.secrets_left_out:
+            text += (
+                f"; {self.secrets_left_out} private key files left out (without them names and "
+                "notes sealed under people's keys do not read back: use --with-private-keys)"
+            )
         if self.skipped:
             text += f"; {len(self.skipped)} damaged media files left out: " + ", ".join(
                 s[:16] for s in self.skipped
@@ -120,7 +126,9 @@ def backup(
         kind, events = _database(db_url, Path(tmp), members)
         store = _media_store(media)
         count, skipped = _media(store, members) if store is not None else (0, [])
-        names = _keys(Path(keys) if keys else None, members, secret if with_private_keys else None)
+        names, left_out = _keys(
+            Path(keys) if keys else None, members, secret if with_private_keys else None
+        )
         manifest = {
             "format": FORMAT,
             "version": VERSION,
@@ -131,7 +139,9 @@ def backup(
             "members": {name: _summary(data) for name, data in sorted(members.items())},
         }
         _write_tar(out, manifest, members)
-    return BackupReport(out, events, count, tuple(names), bool(with_private_keys), tuple(skipped))
+    return BackupReport(
+        out, events, count, tuple(names), bool(with_private_keys), tuple(skipped), left_out
+    )
 
 
 def _summary(data: bytes | Path) -> dict[str, Any]:
@@ -272,11 +282,15 @@ def _media(store: FileMediaStore, members: dict[str, bytes | Path]) -> tuple[int
     return count, skipped
 
 
-def _keys(folder: Path | None, members: dict[str, bytes | Path], secret: bytes | None) -> list[str]:
-    """The public certificates of ``folder``; its private keys too, encrypted, with ``secret``."""
+def _keys(
+    folder: Path | None, members: dict[str, bytes | Path], secret: bytes | None
+) -> tuple[list[str], int]:
+    """The public certificates of ``folder``; its private keys too, encrypted, with ``secret``;
+    and how many private files were left out."""
     if folder is None or not folder.is_dir():
-        return []
+        return [], 0
     names: list[str] = []
+    left_out = 0
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = path.relative_to(folder).as_posix()
         if not _MEMBER.fullmatch(f"keys/{rel}") or not rel.endswith(PUBLIC + PRIVATE):
@@ -287,9 +301,10 @@ def _keys(folder: Path | None, members: dict[str, bytes | Path], secret: bytes |
         elif secret is not None:
             members[f"keys/{rel}"] = _encrypt_key(data, secret, rel)
         else:
+            left_out += 1
             continue
         names.append(rel)
-    return names
+    return names, left_out
 
 
 def _encrypt_key(data: bytes, secret: bytes, name: str) -> bytes:
