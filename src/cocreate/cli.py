@@ -36,6 +36,11 @@ app = typer.Typer(
 )
 storage_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
 app.add_typer(storage_app, name="storage")
+checkpoint_app = typer.Typer(
+    help="Signed checkpoints of the ledger: receipts to keep elsewhere, key rotation.",
+    no_args_is_help=True,
+)
+app.add_typer(checkpoint_app, name="checkpoint")
 
 out = Console()
 err = Console(stderr=True)
@@ -636,15 +641,25 @@ def verify(
             "--quick", help="Check every media file's size but rehash only a random sample."
         ),
     ] = False,
+    receipt: Annotated[
+        Path | None,
+        typer.Option(
+            help="A receipt from `cocreate checkpoint export`: prove the ledger still holds "
+            "exactly its history."
+        ),
+    ] = None,
 ) -> None:
     """Check the ledger and every media file it names, or an exported file's Content Credentials.
+
+    The ledger check includes its signed checkpoints; a rewrite is named by the
+    first event after the last good checkpoint.
 
     Exit status: 0 when everything holds, 1 when verification failed (the
     ledger or a media file is damaged, the database cannot be read, or the
     file's credentials do not check out), 2 for bad input or usage (no such
     file, a type that carries no credentials, a schema to upgrade).
     """
-    for path, what in ((file, "file"), (sidecar, "sidecar")):
+    for path, what in ((file, "file"), (sidecar, "sidecar"), (receipt, "receipt")):
         if path is not None and not path.is_file():
             said = "is a folder, not a file" if path.is_dir() else "does not exist"
             err.print(f"[bold red]error:[/] the {what} {_shown(path)} {said}")
@@ -652,7 +667,11 @@ def verify(
     _check_there(_state.db)
     try:
         with Studio(_state.db) as st:
-            ok = _verify_store(st, quick) if file is None else _verify_file(st, file, sidecar)
+            ok = (
+                _verify_store(st, quick, receipt)
+                if file is None
+                else _verify_file(st, file, sidecar)
+            )
     except typer.Exit:
         raise
     except Exception as exc:
@@ -662,11 +681,19 @@ def verify(
     raise typer.Exit(0 if ok else 1)
 
 
-def _verify_store(st: Studio, quick: bool) -> bool:
+def _verify_store(st: Studio, quick: bool, receipt: Path | None = None) -> bool:
     from .integrity import recorded_media, verify_media
 
+    held = None
+    if receipt is not None:
+        try:
+            held = json.loads(receipt.read_bytes())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            held = {}
+        if not isinstance(held, dict):
+            held = {}
     with _progress("checking the ledger"):
-        ledger = st.verify()
+        ledger = st.verify(receipt=held)
     _say(out if ledger.ok else err, str(ledger), "green" if ledger.ok else "bold red")
     try:
         recorded = recorded_media(st.storage)
@@ -1110,3 +1137,38 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("stopped")
         sys.exit(130)
+
+
+@checkpoint_app.command("export")
+def checkpoint_export(
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the receipt (JSON).")],
+) -> None:
+    """Write a small signed receipt of the ledger's history now, to keep somewhere else.
+
+    `cocreate verify --receipt FILE` later proves the ledger still holds exactly
+    that history, even against someone who holds the studio's key.
+    """
+    with _studio() as st:
+        report = st.verify()
+        if not report.ok:
+            _say(err, f"no receipt written: {report}", "bold red")
+            raise typer.Exit(1)
+        receipt = st.checkpoints.export_receipt()
+    out_path.write_text(json.dumps(receipt, indent=2) + "\n")
+    size = receipt["checkpoint"]["size"]
+    _say(out, f"receipt of {size} events written to {out_path.name}")
+
+
+@checkpoint_app.command("rotate-key")
+def checkpoint_rotate_key() -> None:
+    """Make a new checkpoint key; the old public key stays trusted, so old checkpoints verify."""
+    from .authorship.identity import credentials_dir, rotate_checkpoint_key
+
+    with _studio() as st:
+        d = credentials_dir(st)
+        if d is None:
+            err.print("[bold red]error:[/] this studio keeps no identity store (media in memory)")
+            raise typer.Exit(2)
+        keys = rotate_checkpoint_key(d)
+        st.checkpoints.keys = keys
+    _say(out, f"new checkpoint key {keys.key_id[:16]}; {len(keys.trusted)} keys trusted")
