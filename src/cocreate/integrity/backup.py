@@ -65,8 +65,9 @@ PRIVATE = (".key", ".retired")
 _EVENT_COLUMNS = ("seq", "id", "work_id", "kind", "actor", "at", "payload", "prev_hash", "hash")
 
 
-class BackupError(CocreateError):
-    """A backup could not be written, or an archive cannot be restored (the message says why)."""
+class BackupError(InputError):
+    """A backup could not be written, or an archive cannot be restored (the message says why);
+    nothing was written. An ``InputError``: the archive or the target given is not usable."""
 
 
 @dataclass(frozen=True)
@@ -325,11 +326,16 @@ def _encrypt_key(data: bytes, secret: bytes, name: str) -> bytes:
 # -- reading and restoring ----------------------------------------------------------------
 
 
-def read_archive(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, bytes]]:
+def read_archive(
+    path: str | os.PathLike[str], *, media: bool = True
+) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The manifest and every member of the archive at ``path``, each checked against it.
 
     Raises ``BackupError`` naming the first problem: a member changed, missing,
     not in the manifest, not a plain file, or named outside the archive's folders.
+    With ``media=False`` the media files are checked by streaming them but not
+    kept (their bytes are left out of the answer), so a large archive is not
+    held in memory.
     """
     path = Path(path)
     try:
@@ -339,6 +345,7 @@ def read_archive(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str
     except (tarfile.TarError, OSError) as exc:
         raise BackupError(f"{path.name} is not a readable backup archive: {exc}") from None
     found: dict[str, bytes] = {}
+    sums: dict[str, tuple[str, int]] = {}
     with tar:
         try:
             for info in tar:
@@ -350,12 +357,19 @@ def read_archive(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str
                     )
                 if not info.isreg():
                     raise BackupError(f"{path.name} is refused: its member {name!r} is not a file")
-                if name in found:
+                if name in sums:
                     raise BackupError(f"{path.name} is refused: it holds {name!r} twice")
                 f = tar.extractfile(info)
-                found[name] = f.read() if f is not None else b""
+                if f is None:
+                    raise BackupError(f"{path.name} is refused: its member {name!r} is not a file")
+                if media or not name.startswith("media/"):
+                    found[name] = f.read()
+                    sums[name] = (digest(found[name]), len(found[name]))
+                else:
+                    sums[name] = _stream_sum(f)
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise BackupError(f"{path.name} is damaged: {exc}") from None
+    sums.pop(MANIFEST, None)
     if MANIFEST not in found:
         raise BackupError(f"{path.name} is refused: it has no {MANIFEST}")
     try:
@@ -371,22 +385,47 @@ def read_archive(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str
             f"{path.name} is backup format version {manifest.get('version')!r}; "
             f"this cocreate reads version {VERSION}"
         )
-    for name in sorted(found):
+    for name in sorted(sums):
         if name not in listed:
             raise BackupError(f"{path.name} is refused: its member {name!r} is not in the manifest")
         if not _MEMBER.fullmatch(name):
             raise BackupError(f"{path.name} is refused: {name!r} is not a backup member")
     for name, summary in sorted(listed.items()):
-        if name not in found:
+        if name not in sums:
             raise BackupError(f"{path.name} is refused: the member {name!r} is missing")
-        if digest(found[name]) != summary.get("sha256") or len(found[name]) != summary.get("size"):
+        if not isinstance(summary, dict) or sums[name] != (
+            summary.get("sha256"),
+            summary.get("size"),
+        ):
             raise BackupError(
                 f"{path.name} is refused: the member {name!r} is damaged (its SHA-256 differs "
                 "from the manifest's)"
             )
-        if name.startswith("media/") and digest(found[name]) != name[len("media/") :]:
+        if name.startswith("media/") and sums[name][0] != name[len("media/") :]:
             raise BackupError(f"{path.name} is refused: the media file {name!r} is not its name")
     return manifest, found
+
+
+def _stream_sum(f: Any) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    for block in iter(lambda: f.read(1 << 20), b""):
+        h.update(block)
+        size += len(block)
+    return h.hexdigest(), size
+
+
+def _put_media(archive: Path, store: FileMediaStore, listed: Mapping[str, Any]) -> None:
+    """Stream the archive's media files into ``store``, each checked against its name again."""
+    with tarfile.open(archive, "r:") as tar:
+        for info in tar:
+            if not info.name.startswith("media/") or info.name not in listed:
+                continue
+            f = tar.extractfile(info)
+            data = f.read() if f is not None else b""
+            if digest(data) != info.name[len("media/") :]:
+                raise BackupError(f"{archive.name} changed while it was restored ({info.name})")
+            store.put(data)
 
 
 def restore(
@@ -406,13 +445,13 @@ def restore(
     with nothing written.
     """
     archive = Path(archive)
-    manifest, members = read_archive(archive)
+    manifest, members = read_archive(archive, media=False)
     _check_empty_database(db_url)
     media_dir = Path(media) if media is not None else None
     keys_dir = Path(keys) if keys is not None else None
     if keys_dir is None and media_dir is not None:  # where a studio looks by default
         keys_dir = media_dir.resolve().parent / "credentials"
-    media_names = [n for n in members if n.startswith("media/")]
+    media_names = [n for n in manifest["members"] if n.startswith("media/")]
     key_names = [n for n in members if n.startswith("keys/")]
     for folder, what, wanted in ((media_dir, "media", media_names), (keys_dir, "keys", key_names)):
         if folder is not None and folder.exists() and any(folder.iterdir()):
@@ -426,9 +465,7 @@ def restore(
 
     _restore_database(manifest, members, db_url)
     if media_dir is not None:
-        store = FileMediaStore(media_dir)
-        for name in sorted(media_names):
-            store.put(members[name])
+        _put_media(archive, FileMediaStore(media_dir), manifest["members"])
     if keys_dir is not None and keys_plain:
         keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         for name, data in sorted(keys_plain.items()):
