@@ -6,6 +6,7 @@ Every error names the problem in its message. The tree::
     ├── InputError (also ValueError)      bad input; nothing stored was touched
     │   ├── UnknownDomain
     │   ├── UnknownPartner
+    │   ├── BackupError                    an archive that cannot be written or restored
     │   ├── UnknownOperator                a request names an operator no partner registered
     │   ├── InvalidContent                 empty, wrong or unreadable media
     │   │   └── ContentTooLarge            over a size limit (bytes, or pixels of an image)
@@ -43,6 +44,11 @@ class UnknownDomain(InputError):
 
 class UnknownPartner(InputError):
     """No partner is registered under this name."""
+
+
+class BackupError(InputError):
+    """A backup could not be written, or an archive cannot be restored (the message says
+    why); nothing was written."""
 
 
 class UnknownOperator(InputError):

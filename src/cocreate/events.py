@@ -34,6 +34,7 @@ __all__ = [
     "IntentionRevised",
     "JudgmentMade",
     "LedgerEvent",
+    "PersonErased",
     "Redone",
     "Restored",
     "RoundRequested",
@@ -430,6 +431,19 @@ class WorkExported(LedgerEvent):
 
     def fold(self, state: WorkState, e: Event) -> None:
         state.exports.append(dict(e.payload))
+
+
+@_kind
+@dataclass(frozen=True)
+class PersonErased(LedgerEvent):
+    """A person's data keys and own uploads were destroyed on request (the chain stays whole)."""
+
+    kind: ClassVar[EventKind] = EventKind.PERSON_ERASED
+    person: str
+    content_hashes: tuple[str, ...] = ()
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"person": self.person, "content_hashes": list(self.content_hashes)}
 
 
 def fold(state: WorkState, e: Event) -> LedgerEvent | None:

@@ -104,6 +104,7 @@ class EventKind(enum.StrEnum):
     SURPRISE_SET = "surprise.set"
     TASTE_RESET = "taste.reset"
     EXPORTED = "work.exported"
+    PERSON_ERASED = "person.erased"  # a person's personal data destroyed on request
 
 
 def _strings(value: str | Sequence[str] | None) -> tuple[str, ...]:

@@ -43,7 +43,7 @@ from typing import Any
 import orjson
 from cryptography.hazmat.primitives import serialization
 
-from ..errors import CocreateError, InputError
+from ..errors import BackupError, CocreateError, InputError
 from ..media import FileMediaStore, MediaStore, digest
 
 FORMAT = "cocreate-backup"
@@ -63,11 +63,6 @@ _MEMBER = re.compile(
 PUBLIC = (".pem", ".pub", ".erased")
 PRIVATE = (".key", ".retired")
 _EVENT_COLUMNS = ("seq", "id", "work_id", "kind", "actor", "at", "payload", "prev_hash", "hash")
-
-
-class BackupError(InputError):
-    """A backup could not be written, or an archive cannot be restored (the message says why);
-    nothing was written. An ``InputError``: the archive or the target given is not usable."""
 
 
 @dataclass(frozen=True)
