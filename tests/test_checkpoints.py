@@ -115,8 +115,18 @@ def test_memory_studio_checkpoints_in_memory() -> None:
         for i in range(3):
             st._append_many([("w", "note", "me", {"i": i})])
         assert st.verify().ok
-        got = st.storage.get_derived(DERIVED_KEY)
-        assert got is not None and got[0] == 3
+        assert st.checkpoints.latest().size == 3
+        assert st.storage.get_derived(DERIVED_KEY) is None  # a key that dies with the studio
+
+
+def test_a_studio_without_an_identity_store_leaves_no_checkpoint_behind(tmp_path: Path) -> None:
+    from cocreate.media import MemoryMediaStore
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    for i in range(2):
+        with Studio(url, media=MemoryMediaStore()) as st:
+            st._append_many([("w", "note", "me", {"i": i})])
+            assert st.verify().ok
 
 
 def test_every_commit_is_signed_in_its_own_transaction(tmp_path: Path, monkeypatch) -> None:

@@ -35,6 +35,7 @@ import atexit
 import hashlib
 import os
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,12 +223,12 @@ class _OutsideWriter:
             self._cond.wait_for(lambda: self._pending is None and not self._busy, timeout=30.0)
 
 
-atexit_writers: list[_OutsideWriter] = []
+_writers: weakref.WeakSet[_OutsideWriter] = weakref.WeakSet()
 
 
 @atexit.register
 def _flush_all() -> None:
-    for w in atexit_writers:
+    for w in list(_writers):
         w.flush()
 
 
@@ -254,18 +255,25 @@ class Checkpointer:
         self.outside = outside
         self._writer = _OutsideWriter(outside) if outside is not None else None
         if self._writer is not None:
-            atexit_writers.append(self._writer)
+            _writers.add(self._writer)
         # (frontier, latest checkpoint record, history): replaced whole, never mutated
         self._state: tuple[merkle.Frontier, dict[str, Any] | None, list[dict[str, Any]]] | None
         self._state = None
         self._pending: tuple[int, merkle.Frontier, Checkpoint, list[dict[str, Any]]] | None = None
         self._refused = False
         self._lock = threading.Lock()
-        if hasattr(storage, "seal"):
+        # A key that lasts only as long as the studio object (no identity store: media in
+        # memory) cannot verify anything later: its checkpoints stay in memory, never in
+        # the database, where a later studio would find them signed by a key it never had.
+        self._persist = keys.directory is not None
+        self._memory_record: bytes | None = None
+        if self._persist and hasattr(storage, "seal"):
             storage.seal = self.seal
 
     # -- reading what is stored ---------------------------------------------------------
     def _db_doc(self) -> dict[str, Any] | None:
+        if not self._persist:
+            return _read_doc(self._memory_record)
         got = self.storage.get_derived(DERIVED_KEY)
         return _read_doc(got[1] if got else None)
 
@@ -389,7 +397,10 @@ class Checkpointer:
                 if nxt is None:
                     return None
                 f, cp, history = nxt
-                self.storage.put_derived(DERIVED_KEY, f.size, self._record(cp, history, f))
+                if self._persist:
+                    self.storage.put_derived(DERIVED_KEY, f.size, self._record(cp, history, f))
+                else:
+                    self._memory_record = self._record(cp, history, f)
             if self._state is not None and self._state[0].size > f.size:
                 return cp  # a later commit was adopted already
             self._state = (f, cp.to_dict(), history)
