@@ -23,6 +23,7 @@ BUILTINS: dict[str, str] = {
     "cppn": "cocreate.partners.cppn:CPPNPartner",
     "poster": "cocreate.partners.poster:PosterPartner",
     "writer": "cocreate.partners.writing:WritingPartner",
+    "music": "cocreate.partners.music:MusicPartner",
 }
 
 log = logging.getLogger(__name__)
