@@ -505,16 +505,24 @@ class Checkpointer:
         }
 
     def export_receipt(self) -> dict[str, Any]:
-        """A small signed file to keep elsewhere: the latest checkpoint and its public key."""
-        cp = self.latest()
-        if cp is None or cp.size != self.storage.head()[0]:
-            leaves = self.leaves()
-            cp = sign(self.keys, len(leaves), merkle.root(leaves))
-        pub = self.keys.trusted[cp.key_id]
-        from cryptography.hazmat.primitives import serialization
+        """A small signed file to keep elsewhere: the signed head now, and its frontier.
 
-        raw = pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return {"format": RECEIPT_FORMAT, "checkpoint": cp.to_dict(), "public_key": raw.hex()}
+        The frontier (the roots of the perfect subtrees that make up the tree,
+        which hash to the signed root) lets a later check name the stretch of
+        events that changed, not only that something did.
+        """
+        leaves = self.leaves()
+        cp = self.latest()
+        if cp is None or cp.size != len(leaves) or merkle.root(leaves).hex() != cp.root:
+            cp = sign(self.keys, len(leaves), merkle.root(leaves))
+        f = merkle.Frontier()
+        f.extend(leaves)
+        return {
+            "format": RECEIPT_FORMAT,
+            "checkpoint": cp.to_dict(),
+            "frontier": f.hashes(),
+            "public_key": self.keys.public_hex if cp.key_id == self.keys.key_id else None,
+        }
 
     def verify_receipt(self, receipt: Mapping[str, Any]) -> VerifyReport:
         """Prove the ledger still holds exactly the receipt's history, or name what changed."""
@@ -525,46 +533,52 @@ class Checkpointer:
             if receipt.get("format") != RECEIPT_FORMAT:
                 raise ValueError
             cp = Checkpoint.from_dict(receipt["checkpoint"])
+            frontier = [bytes.fromhex(h) for h in receipt.get("frontier") or []]
         except (KeyError, TypeError, ValueError, AttributeError):
             return VerifyReport(False, n, head, None, None, "the receipt is not a cocreate receipt")
         why = cp.problem(self.keys.trusted)
         if why is not None:
             return VerifyReport(False, n, head, None, None, f"the receipt's {why}")
-        if cp.size > n:
-            return VerifyReport(
-                False,
-                n,
-                head,
-                n + 1,
-                None,
-                f"the receipt covers {cp.size} events but the ledger has {n}: "
-                f"at least events #{n + 1} to #{cp.size} were deleted or replaced",
-            )
         leaves = [merkle.leaf_hash(e.hash) for e in events]
-        proof = merkle.consistency_proof(leaves, cp.size)
-        if merkle.verify_consistency(
-            cp.size, n, bytes.fromhex(cp.root), merkle.root(leaves), proof
-        ):
-            return VerifyReport(True, n, head)
-        # name the first changed event: the last stored checkpoint that still matches both
-        good = 0
-        for c in _checkpoints(self._outside_doc())[0] + _checkpoints(self._db_doc())[0]:
-            if (
-                c.size <= cp.size
-                and c.problem(self.keys.trusted) is None
-                and merkle.root(leaves[: c.size]).hex() == c.root
+        if cp.size <= n:
+            proof = merkle.consistency_proof(leaves, cp.size)
+            if merkle.verify_consistency(
+                cp.size, n, bytes.fromhex(cp.root), merkle.root(leaves), proof
             ):
-                good = max(good, c.size)
-        seq = good + 1
-        return VerifyReport(
-            False,
-            n,
-            head,
-            seq,
-            events[seq - 1].id,
-            f"the ledger no longer holds the receipt's history of {cp.size} events: "
-            f"it was rewritten at or after event #{seq}",
-        )
+                return VerifyReport(True, n, head)
+        # name the first changed stretch: the receipt's perfect subtrees, left to right
+        # (as fine as the receipt's frontier allows: the stretch holding the change)
+        lo, hi = 0, cp.size
+        try:
+            ok = merkle.Frontier(cp.size, frontier).root().hex() == cp.root
+        except ValueError:
+            ok = False
+        if ok:
+            start = 0
+            for bit, h in zip(
+                [b for b in range(cp.size.bit_length(), -1, -1) if cp.size >> b & 1],
+                frontier,
+                strict=True,
+            ):
+                end = start + (1 << bit)
+                if end > n or merkle.root(leaves[start:end]) != h:
+                    lo, hi = start, end
+                    break
+                start = end
+        seq = lo + 1
+        if cp.size > n and lo >= n:
+            problem = (
+                f"the receipt covers {cp.size} events but the ledger has {n}: "
+                f"at least events #{n + 1} to #{cp.size} were deleted or replaced"
+            )
+            seq = n + 1
+        else:
+            problem = (
+                f"the ledger no longer holds the receipt's history of {cp.size} events: "
+                f"events #{seq} to #{hi} are not what the receipt recorded"
+                + (f" (the ledger has {n} events)" if cp.size > n else "")
+            )
+        return VerifyReport(False, n, head, seq, events[seq - 1].id if seq <= n else None, problem)
 
 
 def verify_inclusion(proof: Mapping[str, Any], trusted: Mapping[str, Any]) -> bool:
