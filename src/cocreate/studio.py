@@ -396,6 +396,9 @@ class Studio:
         return self.storage.events(work_id=work_id)
 
     def close(self) -> None:
+        cp = self.__dict__.get("_checkpointer")
+        if cp is not None:
+            cp.flush()  # the last checkpoint outside the database, before the storage goes
         self.storage.close()
 
     def __enter__(self) -> Studio:
