@@ -114,7 +114,8 @@ def run_demo(
         console.print(f"(working in the database you gave, {db}: the demo adds a work to it)")
     identity = _identity(keys, out_dir)
     partner_cls = partner_registry.for_domain(domain)[0]
-    with Studio(url, seed=seed, pool_size=DEMO_POOL) as studio:
+    store = Path(keys) if keys is not None else identity_store()
+    with Studio(url, seed=seed, pool_size=DEMO_POOL, keys=store) as studio:
         work = studio.create_work(
             domain, "demo-person", BRIEFS.get(domain, f"a piece of {domain}"), surprise=0.25
         )

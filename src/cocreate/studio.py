@@ -15,6 +15,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -100,6 +101,7 @@ class Studio:
         pool_size: int | None = None,
         seed: int | None = None,
         storage: Storage | None = None,
+        keys: str | os.PathLike[str] | None = None,
     ) -> None:
         if strategy is not None and not callable(getattr(strategy, "select", None)):
             raise InputError(
@@ -120,6 +122,9 @@ class Studio:
         self.strategy = strategy or default_strategy()
         self.pool_size = pool_size
         self._seed = seed
+        #: the identity store (signing and checkpoint keys); None: the ``keys`` setting, else
+        #: a ``credentials`` folder beside the media
+        self.keys = Path(keys) if keys is not None else None
         self._states: dict[str, WorkState] = {}
         self._partners: dict[str, Partner] = {}
         self._lock = threading.RLock()

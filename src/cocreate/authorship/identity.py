@@ -316,13 +316,17 @@ _ephemeral: weakref.WeakKeyDictionary[Any, Identity] = weakref.WeakKeyDictionary
 
 
 def credentials_dir(studio: Any) -> Path | None:
-    """Where a studio keeps its identity: the ``keys`` setting, else next to its media.
+    """Where a studio keeps its identity: ``Studio(keys=...)``, the ``keys`` setting, else
+    next to its media.
 
     ``None`` for a studio whose media live in memory: it gets an identity
     that lasts as long as the studio object.
     """
     from ..settings import load_settings
 
+    own = getattr(studio, "keys", None)  # Studio(keys=...)
+    if own is not None:
+        return Path(own)
     keys = load_settings().keys  # $COCREATE_KEYS, $COCREATE_CREDENTIALS, the settings file
     if keys is not None:
         return Path(keys)
