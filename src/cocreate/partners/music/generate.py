@@ -217,6 +217,18 @@ def sample_melody(
         if final:
             p *= _cadence_weights(cadence, key, pitch_model.alphabet)
         last_note = t + d >= end - 1e-9
+        if cadence == "final" and not final and t + d >= last_start - 1e-9:
+            # the note before the final one leads where the melody can end: weigh each
+            # candidate by how likely the model finds a tonic after it
+            tonics = np.flatnonzero(mask & (_cadence_weights("final", key, len(p)) > 0))
+            top = np.argsort(p)[-10:]
+            look = np.zeros_like(p)
+            for c in top:
+                if p[c] > 0:
+                    after = pitch_model.distribution((), [*hist, int(c)])
+                    look[c] = p[c] * after[tonics].sum()
+            if look.sum() > 0:
+                p = look
         if last_note and next_pitch is not None:
             target = rel(next_pitch, key.tonic) - REL_LOW
             top = np.argsort(p)[-10:]
@@ -238,7 +250,7 @@ def sample_melody(
 
 
 def _cadence_weights(cadence: str, key: Key, alphabet: int) -> np.ndarray:
-    degrees = {0: 1.0, 4: 0.12, 3: 0.12} if cadence == "final" else None
+    degrees = {0: 1.0} if cadence == "final" else None
     if degrees is None:
         degrees = {0: 1.0, 2: 0.8, 4: 0.7, 3: 0.7, 7: 1.0, 11: 0.3, 5: 0.2, 9: 0.3, 8: 0.3}
     w = np.zeros(alphabet)
@@ -350,7 +362,8 @@ def add_passing_notes(
 ) -> dict[str, Notes]:
     """Passing notes between beats a third apart (on the second half of the first beat),
     kept only where they make no consecutive fifths or octaves."""
-    scale = set(key.scale) | {(key.tonic + 11) % 12} if key.mode == "minor" else set(key.scale)
+    natural = set(key.scale)
+    raised = {(key.tonic + 9) % 12, (key.tonic + 11) % 12} if key.mode == "minor" else set()
     added: list[tuple[str, float]] = []
     for v in which:
         notes = voices.get(v) or []
@@ -367,7 +380,15 @@ def add_passing_notes(
                 and rng.random() < rate
             ):
                 step = 1 if nxt[0] > n[0] else -1
-                mid = next((p for p in range(n[0] + step, nxt[0], step) if p % 12 in scale), None)
+                gap = abs(nxt[0] - n[0])
+                options = [n[0] + 2 * step] if gap == 4 else [n[0] + step, n[0] + 2 * step]
+                # a step each way, in the scale (the raised sixth and seventh of a minor key
+                # only on the way up to the tonic); never a chromatic slide
+                mid = next((p for p in options if p % 12 in natural), None)
+                if mid is None and step > 0:
+                    mid = next((p for p in options if p % 12 in raised), None)
+                if mid is not None and (mid % 12 == n[0] % 12 or mid % 12 == nxt[0] % 12):
+                    mid = None
                 if mid is not None:
                     half = n[2] / 2
                     out.append([n[0], n[1], half, n[3]])
@@ -703,6 +724,10 @@ def _revoice(
         for v in fixed_voices:
             n = sounding(g["voices"][v], b.t)
             b.fixed[v] = None if n is None else int(n[0])
+        for v in which:
+            n = sounding(g["voices"].get(v, []), b.t)
+            if n is not None:
+                b.avoid[v] = int(n[0])
         for v in VOICES[1:]:
             if v not in g["voices"] and v not in which:
                 b.fixed[v] = None

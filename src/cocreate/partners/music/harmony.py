@@ -39,6 +39,8 @@ _ORDER = {v: i for i, v in enumerate(VOICES)}
 _PAIRS = tuple(itertools.combinations(range(4), 2))
 PARALLEL = 60.0
 """The cost of consecutive fifths or octaves between two voices (all but forbidden)."""
+AVOID = 1.5
+"""The cost of giving a voice being made again the pitch it had (so a new take differs)."""
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Beat:
     chord: str | None = None  # a fixed chord label (kept)
     cadence: str = ""  # "", "end" (a phrase's end) or "final"
     rest: bool = False
+    avoid: dict[str, int] = field(default_factory=dict)  # pitches a regeneration moves off
 
 
 def beat_grid(metre: Metre, start: float, end: float) -> list[tuple[float, float]]:
@@ -252,6 +255,8 @@ class Voicer:
             fixed = {v: p for v, p in b.fixed.items()}
             C, s = self.candidates(c, b.soprano, fixed, b.cadence == "final")
             s = s + (rng.normal(0.0, noise, len(s)) if noise > 0 else 0.0)
+            for v, p in b.avoid.items():
+                s = s + AVOID * (C[:, _ORDER[v]] == p)
             cands.append(C)
             costs.append(s)
         total = costs[0].copy()
@@ -263,6 +268,9 @@ class Voicer:
             if P[0, 0] < 0 or C[0, 0] < 0:  # a rest in between: no moves to cost
                 m = np.zeros((len(P), len(C)))
             else:
+                if beats[k - 1].passing:  # the melody left the beat on its last note
+                    P = P.copy()
+                    P[:, 0] = beats[k - 1].passing[-1]
                 m = self._moves(P, C, chords[k - 1], chords[k])
             m = total[:, None] + m + costs[k][None, :]
             back.append(np.argmin(m, axis=0))

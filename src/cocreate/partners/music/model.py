@@ -43,7 +43,7 @@ from .vomm import VOMM
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "music-style-2"
+MODEL_VERSION = "music-style-3"
 """Bumped whenever training changes what a model holds: old cache files are then retrained."""
 
 #: Key-relative pitch (MIDI pitch minus 60 minus the tonic's pitch class) runs over this range.
@@ -55,6 +55,8 @@ DURATIONS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 6.0
 PITCH_ORDER = 4
 DURATION_ORDER = 3
 ONSET_ORDER = 4
+ESCAPE = 3.0
+"""How little a sparse long context is trusted (see :class:`.vomm.VOMM`)."""
 MOTION = 25  # intervals -24..24 between a voice's pitches on consecutive beats
 
 
@@ -222,7 +224,7 @@ class HarmonyModel:
             "unigram": uni,
             "transitions": trans,
             "starts": dist(self.starts, 0.5),
-            "firsts": dist(self.firsts, 0.5),
+            "firsts": dist(self.firsts, 0.1),
             "ends": dist(self.ends, 0.5),
             "finals": dist(self.finals, 0.2),
             "emission": emission,
@@ -277,9 +279,9 @@ class StyleModel:
     def __init__(self, corpus: str, limit: int | None = None) -> None:
         self.corpus = check_corpus(corpus)
         self.limit = limit
-        self.pitch = {m: VOMM(PITCHES, PITCH_ORDER) for m in MODES}
-        self.duration = VOMM(len(DURATIONS), DURATION_ORDER, prefix=1)
-        self.onsets = VOMM(2, ONSET_ORDER, prefix=1)
+        self.pitch = {m: VOMM(PITCHES, PITCH_ORDER, escape=ESCAPE) for m in MODES}
+        self.duration = VOMM(len(DURATIONS), DURATION_ORDER, prefix=1, escape=ESCAPE)
+        self.onsets = VOMM(2, ONSET_ORDER, prefix=1, escape=ESCAPE)
         self.harmony = {m: HarmonyModel() for m in MODES}
         self.metres: Counter[str] = Counter()
         self.keys: Counter[str] = Counter()
@@ -419,12 +421,13 @@ def _sequence_logprob(
 
 
 class Baseline:
-    """An n-gram melody model of fixed order (0: unigram, 1: bigram) on the same training data."""
+    """An n-gram melody model of fixed order (0: unigram, 1: bigram) on the same training data
+    (Witten–Bell smoothed with the escape weight that suits a bigram best, 2)."""
 
-    def __init__(self, order: int) -> None:
+    def __init__(self, order: int, escape: float = 2.0) -> None:
         self.order = order
-        self.pitch = {m: VOMM(PITCHES, order) for m in MODES}
-        self.duration = VOMM(len(DURATIONS), order)
+        self.pitch = {m: VOMM(PITCHES, order, escape=escape) for m in MODES}
+        self.duration = VOMM(len(DURATIONS), order, escape=escape)
 
     def fit(self, training: Iterable[Piece]) -> Baseline:
         for piece in training:

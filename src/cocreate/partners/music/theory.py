@@ -163,16 +163,21 @@ _MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39,
 _MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 
 
+_PROFILES = np.stack(
+    [np.roll(prof, t) for prof in (_MAJOR_PROFILE, _MINOR_PROFILE) for t in range(12)]
+)
+_CENTRED = _PROFILES - _PROFILES.mean(axis=1, keepdims=True)
+_CENTRED /= np.linalg.norm(_CENTRED, axis=1, keepdims=True)
+
+
 def key_scores(histogram: np.ndarray) -> np.ndarray:
     """Correlation of a 12-bin histogram with each key: shape (2, 12), major then minor."""
     h = np.asarray(histogram, dtype=float)
-    if h.sum() <= 0 or np.allclose(h, h[0]):
+    c = h - h.mean()
+    norm = np.linalg.norm(c)
+    if h.sum() <= 0 or norm < 1e-12:
         return np.zeros((2, 12))
-    out = np.zeros((2, 12))
-    for m, prof in enumerate((_MAJOR_PROFILE, _MINOR_PROFILE)):
-        for t in range(12):
-            out[m, t] = np.corrcoef(h, np.roll(prof, t))[0, 1]
-    return out
+    return (_CENTRED @ (c / norm)).reshape(2, 12)
 
 
 def detect_key(pitches: list[int], durations: list[float], final: int | None = None) -> Key:

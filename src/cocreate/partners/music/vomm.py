@@ -4,7 +4,9 @@ The probability of a symbol after a context blends the counts seen after every
 suffix of the context, from the shortest (no context at all, blended with a
 uniform distribution over the alphabet) to the longest seen: at each order
 ``P(x | c) = (n(c, x) + u(c) · P(x | shorter c)) / (n(c) + u(c))``, where
-``n(c)`` counts the symbols seen after ``c`` and ``u(c)`` the distinct ones.
+``n(c)`` counts the symbols seen after ``c`` and ``u(c)`` the distinct ones
+(times ``escape``: above 1 it trusts a sparse long context less; 3 predicted the
+held-out chorale melodies best, for the whole corpus and for a slice of it alike).
 This is the "PPM-C" / Witten–Bell blend that music-prediction models such as
 IDyOM build on: long contexts speak when they have evidence, short ones
 otherwise, and no symbol ever has probability zero.
@@ -33,12 +35,13 @@ def _key(ctx: Context) -> str:
 class VOMM:
     """Counts of symbols (``0 .. alphabet-1``) after contexts, up to ``order`` latest symbols."""
 
-    def __init__(self, alphabet: int, order: int, prefix: int = 0) -> None:
-        if alphabet < 1 or order < 0 or prefix < 0:
+    def __init__(self, alphabet: int, order: int, prefix: int = 0, escape: float = 1.0) -> None:
+        if alphabet < 1 or order < 0 or prefix < 0 or escape <= 0:
             raise ValueError("a VOMM needs an alphabet of at least one symbol and orders >= 0")
         self.alphabet = alphabet
         self.order = order
         self.prefix = prefix
+        self.escape = float(escape)
         self.counts: dict[Context, dict[int, int]] = {}
         self._arrays: dict[Context, tuple[np.ndarray, np.ndarray, float, float]] = {}
 
@@ -77,7 +80,7 @@ class VOMM:
             return None
         idx = np.fromiter(table.keys(), dtype=np.intp, count=len(table))
         cnt = np.fromiter(table.values(), dtype=float, count=len(table))
-        got = (idx, cnt, float(cnt.sum()), float(len(table)))
+        got = (idx, cnt, float(cnt.sum()), float(len(table)) * self.escape)
         self._arrays[ctx] = got
         return got
 
@@ -103,12 +106,15 @@ class VOMM:
             "alphabet": self.alphabet,
             "order": self.order,
             "prefix": self.prefix,
+            "escape": self.escape,
             "counts": {_key(c): sorted(t.items()) for c, t in self.counts.items()},
         }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> VOMM:
-        m = cls(int(d["alphabet"]), int(d["order"]), int(d.get("prefix", 0)))
+        m = cls(
+            int(d["alphabet"]), int(d["order"]), int(d.get("prefix", 0)), float(d.get("escape", 1))
+        )
         for key, items in d["counts"].items():
             ctx = tuple(int(x) for x in key.split(",")) if key else ()
             m.counts[ctx] = {int(s): int(c) for s, c in items}
