@@ -585,6 +585,101 @@ def edit(
         out.print(f"edited: new artifact {a.id[:8]}")
 
 
+_MUSIC_OUT = {
+    ".mid": "midi",
+    ".midi": "midi",
+    ".musicxml": "musicxml",
+    ".xml": "musicxml",
+    ".wav": "wav",
+    ".png": "png",
+    ".txt": "text",
+}
+
+
+@app.command()
+def harmonise(
+    melody: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, readable=True, help="MIDI, MusicXML, ABC or typed notes."
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Where to write it: .mid, .musicxml, .wav, .png or .txt."),
+    ],
+    voices: Annotated[
+        str, typer.Option(help="4, 3, 2, or 'chords' (the melody with chord symbols).")
+    ] = "4",
+    key: Annotated[
+        str | None, typer.Option(help="The key, e.g. 'G minor' (default: found from the notes).")
+    ] = None,
+    metre: Annotated[
+        str | None, typer.Option(help="The metre, e.g. 3/4 (default: the file's).")
+    ] = None,
+    surprise: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="0 = the likeliest chords.")
+    ] = 0.2,
+    seed: Annotated[int, typer.Option(help="Seed of the harmonisation.")] = 0,
+    corpus: Annotated[
+        str, typer.Option(help="The training music of the style model.")
+    ] = "bach-chorales",
+    limit: Annotated[
+        int | None,
+        typer.Option(min=1, help="Learn from only the first N training pieces (quicker)."),
+    ] = None,
+    work_id: Annotated[
+        str | None,
+        typer.Option("--work", help="Record it in this music work (as your melody, harmonised)."),
+    ] = None,
+    by: By = None,
+) -> None:
+    """Harmonise a melody in four parts (or with chord symbols), keeping it note for note."""
+    fmt = _MUSIC_OUT.get(output.suffix.lower())
+    if fmt is None:
+        err.print(
+            f"[bold red]error:[/] write to .mid, .musicxml, .wav, .png or .txt, not {output.suffix or 'no suffix'}"
+        )
+        raise typer.Exit(2)
+    parts: int | str = voices if voices == "chords" else int(voices) if voices.isdigit() else voices
+    import numpy as np
+
+    from .partners.music import MusicPartner, render_as
+    from .partners.music import harmonise as harmonise_melody
+
+    data = melody.read_bytes()
+    try:
+        if work_id:
+            with _work(work_id) as (_, work):
+                record = getattr(work, "harmonise", None)
+                if record is None:
+                    err.print(
+                        "[bold red]error:[/] this version of cocreate cannot record a harmonisation in a work yet"
+                    )
+                    raise typer.Exit(2)
+                a = record(data, voices=parts, by=by)
+                genome = a.genome
+                out.print(f"recorded {a.id[:8]} in work {work.id[:8]}")
+        else:
+            genome = harmonise_melody(
+                MusicPartner(corpus=corpus, limit=limit),
+                data,
+                None,
+                parts,
+                np.random.default_rng(seed),
+                key=key,
+                metre=metre,
+                surprise=surprise,
+            )
+        output.write_bytes(render_as(genome, fmt))
+    except CocreateError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    out.print(
+        f"wrote {output} ({', '.join(genome['voices'])} in {genome['key']} {genome['mode']}, {genome['metre']})"
+    )
+
+
 @app.command()
 def save(
     work_id: Annotated[str, typer.Argument(metavar="WORK")],
@@ -1128,6 +1223,14 @@ def _save_all(items: list[Artifact], folder: Path) -> None:
     ext = {"image/png": ".png", "image/svg+xml": ".svg", "text/plain": ".txt", "audio/midi": ".mid"}
     for k, a in enumerate(items, 1):
         (folder / f"{k:02d}-{a.id[:8]}{ext.get(a.media_type, '.bin')}").write_bytes(a.content)
+        if a.media_type == "audio/midi" and a.genome is not None:  # a preview to listen to
+            try:
+                from .partners.music import render_as
+
+                wav = render_as(a.genome, "wav")
+            except (ImportError, CocreateError):
+                continue  # no synthesiser or SoundFont here: the MIDI is the file
+            (folder / f"{k:02d}-{a.id[:8]}.wav").write_bytes(wav)
     out.print(f"saved {len(items)} files in {folder}")
 
 
