@@ -9,7 +9,7 @@ motion, a rhythmic activity and a mode (major or minor). Its utility is
 computed from the notes with its own code — the soprano's mean pitch, its share
 of moves of one or two semitones, its notes per beat, and the third above the
 final bass note — not from the partner's features, so the attuned strategy
-must learn the taste through the sixteen features the partner reads. Methods,
+must learn the taste through the seventeen features the partner reads. Methods,
 side by side on the same composers and random streams: random fresh phrases,
 (1+λ) interactive evolution (variations of the pick), and the attuned strategy
 driving the same pool the studio builds. Measured: rounds until the best phrase

@@ -1,4 +1,4 @@
-"""What taste is learned from: sixteen numbers in [0, 1] read from the notes alone.
+"""What taste is learned from: seventeen numbers in [0, 1] read from the notes alone.
 
 The same function reads a genome and a person's file (parsed), so a proposal and
 an upload are described alike. Nothing comes from how the phrase was made: the
@@ -24,6 +24,7 @@ FEATURE_NAMES = (
     "ascent",  # share of its moves that rise
     "arch",  # how much the melody rises to a peak and falls again
     "density",  # notes per beat over all voices
+    "activity",  # the melody's notes per beat
     "rhythmic_variety",  # entropy of the note lengths
     "syncopation",  # notes starting off the beat and held across it
     "consonance",  # consonant share of the intervals sounding at onsets
@@ -86,6 +87,7 @@ def describe_notes(
     end = max(n[1] + n[2] for n in notes)
     beats = max(1.0, end / metre.bar * len(metre.beats))
     density = _clip(len(notes) / beats / 8)
+    activity = _clip(len(mel) / beats / 2.5)
     lengths = [round(n[2] * 4) / 4 for n in notes]
     _, counts = np.unique(lengths, return_counts=True)
     p = counts / counts.sum()
@@ -153,6 +155,7 @@ def describe_notes(
             ascent,
             arch,
             density,
+            activity,
             variety,
             syncopation,
             consonance,
