@@ -465,10 +465,12 @@ def harmonise_melody(
 
 
 def _block_chords(beats: Sequence[Beat], chords: Sequence[str], key: Key) -> Notes:
+    """Close-position triads around middle C, each the inversion nearest the one before."""
     from .harmony import _pcs
 
     out: Notes = []
-    prev = None
+    prev: str | None = None
+    last: list[int] | None = None
     for b, c in zip(beats, chords, strict=True):
         if b.rest:
             prev = None
@@ -478,15 +480,28 @@ def _block_chords(beats: Sequence[Beat], chords: Sequence[str], key: Key) -> Not
                 n[2] += b.length
             continue
         pcs = [(key.tonic + pc) % 12 for pc in _pcs(c)][:3]
-        root = 48 + pcs[0]
-        ps = [root]
-        for pc in pcs[1:]:
-            p = ps[-1] + 1
-            while p % 12 != pc:
-                p += 1
-            ps.append(p)
-        out += [[p, b.t, b.length, VELOCITY["chords"]] for p in ps]
-        prev = c
+        options = []
+        for k in range(3):
+            order = pcs[k:] + pcs[:k]
+            for base in range(50, 62):
+                if base % 12 != order[0]:
+                    continue
+                ps = [base]
+                for pc in order[1:]:
+                    p = ps[-1] + 1
+                    while p % 12 != pc:
+                        p += 1
+                    ps.append(p)
+                if ps[-1] <= 70:
+                    options.append(ps)
+        if last is None:
+            choice = min(options, key=lambda ps: abs(sum(ps) / 3 - 60))
+        else:
+            choice = min(
+                options, key=lambda ps: sum(abs(a - b) for a, b in zip(ps, last, strict=True))
+            )
+        out += [[p, b.t, b.length, VELOCITY["chords"]] for p in choice]
+        last, prev = choice, c
     return out
 
 
