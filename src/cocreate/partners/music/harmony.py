@@ -39,6 +39,8 @@ _ORDER = {v: i for i, v in enumerate(VOICES)}
 _PAIRS = tuple(itertools.combinations(range(4), 2))
 PARALLEL = 60.0
 """The cost of consecutive fifths or octaves between two voices (all but forbidden)."""
+KEEP = 40
+"""Voicings of a beat the search weighs moves between (the cheapest on their own)."""
 AVOID = 1.5
 """The cost of giving a voice being made again the pitch it had (so a new take differs)."""
 
@@ -257,6 +259,9 @@ class Voicer:
             s = s + (rng.normal(0.0, noise, len(s)) if noise > 0 else 0.0)
             for v, p in b.avoid.items():
                 s = s + AVOID * (C[:, _ORDER[v]] == p)
+            if len(s) > KEEP:  # only the cheapest voicings go on to the moves between beats
+                best = np.argpartition(s, KEEP)[:KEEP]
+                C, s = C[best], s[best]
             cands.append(C)
             costs.append(s)
         total = costs[0].copy()
