@@ -13,6 +13,8 @@ included) picking nine, the nine rendered and the round recorded. Beside it, two
 * *describe the pool*: the time spent in the partner's ``describe_many`` (or, in a
   version without it, ``describe``) during ``propose``, timed by wrapping the partner's
   class for the run;
+* the round's CPU time (``time.process_time``, all threads): on a shared machine it moves
+  less with others' load than the wall-clock time does;
 * *render only*: ``partner.render`` of the nine shown genomes, on a partner of its own
   after the round (what rendering the round costs, were nothing else done).
 
@@ -89,14 +91,14 @@ def bench(domain: str, rounds: int, seed: int) -> dict[str, list[float]]:
     cls = for_domain(domain)[0]
     alone = create(work.partner_name)
     rng = np.random.default_rng(seed)
-    out: dict[str, list[float]] = {"propose": [], "describe": [], "render": []}
+    out: dict[str, list[float]] = {"propose": [], "cpu": [], "describe": [], "render": []}
     spent = [0.0]
     with timed(cls, ("describe", "describe_many"), spent):
         for r in range(rounds + 1):
             spent[0] = 0.0
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             shown = work.propose(9)
-            took = time.perf_counter() - start
+            took, cpu = time.perf_counter() - start, time.process_time() - cpu
             described = spent[0]
             work.choose(shown[int(rng.integers(len(shown)))])
             start = time.perf_counter()
@@ -106,6 +108,7 @@ def bench(domain: str, rounds: int, seed: int) -> dict[str, list[float]]:
             if r == 0:
                 continue  # warm-up
             out["propose"].append(took * 1e3)
+            out["cpu"].append(cpu * 1e3)
             out["describe"].append(described * 1e3)
             out["render"].append(rendered * 1e3)
     pool = studio.pool_size or cls.pool_size
@@ -113,6 +116,8 @@ def bench(domain: str, rounds: int, seed: int) -> dict[str, list[float]]:
     p50, p95 = statistics.median(out["propose"]), percentile(out["propose"], 95)
     print(f"{'':24s} {'median':>9s} {'p95':>9s}   share of the round (medians)")
     print(f"{'propose(9), the round':24s} {p50:7.1f}ms {p95:7.1f}ms   100%")
+    c50, c95 = statistics.median(out["cpu"]), percentile(out["cpu"], 95)
+    print(f"{'  its CPU time (threads)':24s} {c50:7.1f}ms {c95:7.1f}ms")
     for key, label in (("describe", "describe the pool"), ("render", "render only (the 9)")):
         m, q = statistics.median(out[key]), percentile(out[key], 95)
         print(f"{label:24s} {m:7.1f}ms {q:7.1f}ms   {m / p50:4.0%}")

@@ -35,6 +35,9 @@ class OperatorSpec:
     novelty: float | None = None
     #: How much a person directing a round with it weighs, as a multiple of ``arrangement``.
     request: float = 1.0
+    #: The partner whose operator this is ("" for every partner): two partners may each
+    #: register their own ``continue`` and be weighed by their own.
+    partner: str = ""
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
@@ -46,7 +49,7 @@ class OperatorSpec:
 
 
 _lock = threading.Lock()
-_specs: dict[str, OperatorSpec] = {}
+_specs: dict[tuple[str, str], OperatorSpec] = {}  # (partner or "", name) -> spec
 
 _BUILTIN = {
     Operator.FRESH: "a new genome from nothing but the intention",
@@ -70,14 +73,18 @@ def register_operator(spec: OperatorSpec) -> OperatorSpec:
     if not isinstance(spec, OperatorSpec):
         raise TypeError(f"register an OperatorSpec, not {spec!r}")
     with _lock:
-        _specs[spec.name] = spec
+        _specs[(spec.partner, spec.name)] = spec
     return spec
 
 
-def operator_spec(name: str) -> OperatorSpec:
-    """The operator registered as ``name``, or :class:`UnknownOperator` naming the known ones."""
+def operator_spec(name: str, partner: str | None = None) -> OperatorSpec:
+    """The operator registered as ``name`` (``partner``'s own first), else
+    :class:`UnknownOperator` naming the known ones."""
+    name = str(name)
     with _lock:
-        spec = _specs.get(str(name))
+        spec = _specs.get((partner or "", name)) or _specs.get(("", name))
+        if spec is None:
+            spec = next((v for (_, n), v in _specs.items() if n == name), None)
     if spec is None:
         raise UnknownOperator(
             f"unknown operator {name!r} (known operators: {', '.join(known_operators())})"
@@ -87,7 +94,7 @@ def operator_spec(name: str) -> OperatorSpec:
 
 def known_operators() -> list[str]:
     with _lock:
-        return sorted(_specs)
+        return sorted({name for _, name in _specs})
 
 
 for _op, _text in _BUILTIN.items():

@@ -132,7 +132,7 @@ class RoundMaker:
                 only_children=bool(request.parents) or restored is not None,
             )
             if request.operator not in PLAIN_OPERATORS:  # what the partner's own operator made
-                spec = operator_spec(request.operator)
+                spec = operator_spec(request.operator, partner.name)
                 for c in pool:
                     c.operator = request.operator
                     of = f" of {c.parents[0][:8]}" if c.parents else ""
@@ -396,6 +396,7 @@ class RoundMaker:
             genomes["draft"] = {"version": s.draft_version, "content": draft.to_dict()}
             if hasattr(draft, "text"):
                 genomes["draft"]["text"] = draft.text
+            genomes["draft"]["intention"] = s.intention.brief
         made = partner.generate(request, genomes, request.n, rng, steering)  # type: ignore[attr-defined]
         if len(made) != request.n:
             raise InputError(

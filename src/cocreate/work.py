@@ -542,20 +542,50 @@ class Work:
             raise InputError(f"origin must be a UnitOrigin, not {type(origin).__name__}")
         return origin
 
+    def apply_acts(self, acts: Sequence[tuple[Sequence[Any], str, Any]]) -> list[int]:
+        """Several acts on the draft, ``(ops, by, origin)`` each, recorded in one append.
+
+        For a history recorded elsewhere (``cocreate.importing``): each act keeps its own
+        actor and origin (``None``: the actor's own) and stays undoable on its own; all of
+        them are stored, or, if one is refused, none. Returns the acts' versions.
+        """
+        if not isinstance(acts, Sequence) or isinstance(acts, str | bytes) or not acts:
+            raise InputError("give a non-empty list of (ops, by, origin) acts")
+        batch = []
+        for k, act in enumerate(acts):
+            try:
+                ops, by, origin = act
+            except (TypeError, ValueError):
+                raise InputError(f"act {k} is not (ops, by, origin)") from None
+            actor = person_id(by or self.creator)
+            made = self._ops(ops)
+            unit_origin = self._unit_origin(actor, origin)
+            payload: dict[str, Any] = {"ops": [op.to_dict() for op in made]}
+            if origin is not None:
+                payload["origin"] = unit_origin.to_dict()
+            batch.append((actor, made, unit_origin, payload))
+        return self._apply_batch(batch, None)
+
     def _apply_draft(
         self, actor: str, ops: list[Any], origin: Any, payload: dict[str, Any], base: int | None
     ) -> int:
-        """Check the act on the draft itself, then store it; the draft never holds a failed act.
+        return self._apply_batch([(actor, ops, origin, payload)], base)[0]
 
-        The act is applied to the folded draft under the studio's lock first (so
-        the content model's own checks name what is wrong) and then appended with
-        the draft's version expected. If the append is refused, the work's
-        state is dropped and folded afresh from the ledger, which never saw it.
+    def _apply_batch(
+        self, batch: list[tuple[str, list[Any], Any, dict[str, Any]]], base: int | None
+    ) -> list[int]:
+        """Check the acts on the draft itself, then store them; the draft never holds a failed act.
+
+        The acts are applied to the folded draft under the studio's lock first (so
+        the content model's own checks name what is wrong) and then appended, in
+        one append, with the draft's version expected. If the append is refused,
+        the work's state is dropped and folded afresh from the ledger, which never
+        saw them; without a ``base`` they are tried again on the draft as it is.
         """
         from .content import OperationError
 
         kinds = {str(EventKind.CONTENT_APPLIED), str(EventKind.UNDONE), str(EventKind.REDONE)}
-        stale = False  # a refused try left an undone act in the folded draft
+        stale = False  # a refused try left undone acts in the folded draft
         try:
             for attempt in range(APPLY_RETRIES):
                 with self.studio._lock:
@@ -565,35 +595,37 @@ class Work:
                         raise InputError(f"base {base} is newer than the work ({s.last_seq})")
                     if s.draft is None:
                         s.draft = s.new_draft()
-                    event_id = new_id()
+                    ids: list[str] = []
                     try:
-                        s.draft.apply(ops, origin, event_id)
-                    except OperationError as exc:
-                        raise InputError(str(exc)) from None
-                    s.prefolded.add(event_id)
-                    try:
-                        (e,) = self.studio._append_many(
-                            [(self.id, EventKind.CONTENT_APPLIED, actor, payload)],
+                        for k, (_, ops, origin, _) in enumerate(batch):
+                            event_id = new_id()
+                            try:
+                                s.draft.apply(ops, origin, event_id)
+                            except OperationError as exc:
+                                where = f"act {k}: " if len(batch) > 1 else ""
+                                raise InputError(f"{where}{exc}") from None
+                            ids.append(event_id)
+                            s.prefolded.add(event_id)
+                        events = self.studio._append_many(
+                            [(self.id, EventKind.CONTENT_APPLIED, a, p) for a, _, _, p in batch],
                             expect=Expect(self.id, max(version, 0), kinds),
-                            ids=[event_id],
+                            ids=ids,
                         )
-                    except Conflict:
-                        s.prefolded.discard(event_id)
-                        s.draft.undo(event_id)  # as if never applied; refolded at the end
-                        stale = True
-                        if base is not None:
+                    except BaseException as exc:
+                        for event_id in reversed(ids):  # as if never applied; refolded at the end
+                            s.prefolded.discard(event_id)
+                            s.draft.undo(event_id)
+                        stale = stale or bool(ids)
+                        if not isinstance(exc, Conflict) or base is not None:
                             raise
-                    except BaseException:
-                        self.studio._forget(self.id)
-                        raise
                     else:
-                        _ = self._s  # fold our event (and anything before it) into the state
-                        return e.seq
+                        _ = self._s  # fold our events (and anything before them) into the state
+                        return [e.seq for e in events]
                 # another writer changed the draft: apply to it as it is now, after a pause
                 time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))
         finally:
             if stale:
-                self.studio._forget(self.id)  # fold afresh: the draft never saw the refused act
+                self.studio._forget(self.id)  # fold afresh: the draft never saw the refused acts
         raise Conflict(f"work {self.id[:8]}'s draft kept changing: try again")
 
     def restore(self, artifact: ArtifactRef, *, by: str | None = None) -> Artifact:

@@ -285,7 +285,7 @@ class RecipeUnitizer:
                 ends = [(parents[0], 1.0 - t), (parents[-1], t)] if len(parents) > 1 else []
                 inherit(1.0 - p.interpolate_novelty, ends or [(parents[0], 1.0)])
             else:  # ADOPT, or an operator a partner registered: it says what it adds
-                new = _novelty(op, p)
+                new = _novelty(op, p, partner)
                 own("generation", new, f"{op} by {partner}")
                 inherit(1.0 - new, [(x, 1.0) for x in parents])
         total = sum(out.values())
@@ -295,13 +295,13 @@ class RecipeUnitizer:
         return out
 
 
-def _novelty(op: str, p: Policy) -> float:
+def _novelty(op: str, p: Policy, partner: str = "") -> float:
     """The new share of an operator a partner registered (an adoption's when it says none)."""
     from ..errors import UnknownOperator
     from ..operators import operator_spec
 
     try:
-        novelty = operator_spec(op).novelty
+        novelty = operator_spec(op, partner).novelty
     except UnknownOperator:  # recorded by a partner that is not installed here
         novelty = None
     return p.adopt_novelty if novelty is None else float(novelty)

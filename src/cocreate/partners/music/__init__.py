@@ -60,5 +60,5 @@ __all__ = [
 ]
 
 for _name, (_text, _novelty) in OPERATORS.items():
-    register_operator(OperatorSpec(_name, _text, novelty=_novelty))
+    register_operator(OperatorSpec(_name, _text, novelty=_novelty, partner="music"))
 _attribution.install()

@@ -35,7 +35,7 @@ from .partner import FORMAT, WritingPartner
 from .prompts import OPERATORS, Task
 
 for _name, (_text, _novelty) in OPERATORS.items():
-    register_operator(OperatorSpec(_name, _text, novelty=_novelty))
+    register_operator(OperatorSpec(_name, _text, novelty=_novelty, partner="writer"))
 
 __all__ = [
     "BUILTIN_MODEL_ID",
